@@ -1,0 +1,37 @@
+import {Flags} from '@oclif/core'
+
+import {endSessions, type LockResult} from '../src/auth/sessions.js'
+import {removeSessionFile, sessionIdOfToken} from '../src/auth/session.js'
+import {readHeader} from '../src/cli/context.js'
+import {VaultError, usageError} from '../src/cli/errors.js'
+import {VaultCommand} from '../src/cli/vault-command.js'
+
+export default class Lock extends VaultCommand<LockResult> {
+  static override summary = 'End this session, or every session with --all.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --all']
+  static override flags = {
+    all: Flags.boolean({default: false, description: 'end every session of this vault (needs a session or the passphrase)'}),
+  }
+
+  async run(): Promise<LockResult> {
+    const {flags} = await this.parse(Lock)
+    const token = process.env.CODEX_VAULT_SESSION
+    const sessionId = sessionIdOfToken(token)
+    if (!flags.all && !sessionId) throw usageError('no session to end: CODEX_VAULT_SESSION is not set', ['use --all to end every session'])
+    let result: LockResult
+    try {
+      const vault = await this.openVault()
+      result = await endSessions(vault, {env: process.env, all: flags.all, sessionId})
+    } catch (error) {
+      // An expired or revoked session still gets its key file removed: locking must always work.
+      if (!flags.all && sessionId && error instanceof VaultError && error.code === 'NO_SESSION') {
+        const {vaultPath} = await this.commandEnv()
+        removeSessionFile(process.env, readHeader(vaultPath).header.vaultId, sessionId)
+        result = {ended: 0, all: false}
+      } else throw error
+    }
+    this.log(flags.all ? `ended ${result.ended} session(s)` : 'session ended')
+    this.log('unset CODEX_VAULT_SESSION in your shell too')
+    return result
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The three BLAKE2b uses of the log. Each keyed use is domain-separated by a prefix so a MAC of the
+ * audit chain can never be confused with a fingerprint or any other use of the same key.
+ */
+import sodium from 'sodium-native'
+
+import {VaultError} from '../cli/errors.js'
+
+export const HASH_BYTES = 32
+export const MAC_BYTES = 32
+export const CHECK_BYTES = 4
+export const AUDIT_KEY_BYTES = 32
+export const ZERO_HASH = Buffer.alloc(HASH_BYTES)
+export const ZERO_HASH_HEX = ZERO_HASH.toString('hex')
+
+const MAC_DOMAIN = Buffer.from('cv1/audit')
+const FINGERPRINT_DOMAIN = Buffer.from('cv1/fp')
+
+export function checkAuditKey(key: Buffer): void {
+  if (!Buffer.isBuffer(key) || key.length !== AUDIT_KEY_BYTES) {
+    throw new VaultError('INTERNAL', `the audit key must be ${AUDIT_KEY_BYTES} bytes`)
+  }
+}
+
+/** hash_i = BLAKE2b-256(hash_{i-1} || payload_i): unkeyed, so denials can be chained before unlock. */
+export function chainHash(prev: Buffer, payload: Buffer, out: Buffer = Buffer.allocUnsafe(HASH_BYTES)): Buffer {
+  sodium.crypto_generichash_batch(out, [prev, payload])
+  return out
+}
+
+/** mac_i = BLAKE2b-256 keyed(K_audit, "cv1/audit" || hash_i); binds the record to its place in the chain. */
+export function sealMac(key: Buffer, hash: Buffer, out: Buffer = Buffer.allocUnsafe(MAC_BYTES)): Buffer {
+  sodium.crypto_generichash_batch(out, [MAC_DOMAIN, hash], key)
+  return out
+}
+
+/** Constant-time comparison of two equal-length buffers. */
+export function equalBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && sodium.sodium_memcmp(a, b)
+}
+
+export function isZero(buffer: Buffer): boolean {
+  return sodium.sodium_is_zero(buffer, buffer.length)
+}
+
+/** Frame check: first 4 bytes of unkeyed BLAKE2b over the record so far; detects torn and garbled tails. */
+export function frameCheck(bytes: Buffer, scratch: Buffer = Buffer.allocUnsafe(16)): Buffer {
+  sodium.crypto_generichash(scratch, bytes)
+  return scratch
+}
+
+/** keyed BLAKE2b-128(K_audit, "cv1/fp" || value) */
+export function fingerprintBytes(key: Buffer, value: Buffer): Buffer {
+  const out = Buffer.alloc(16)
+  sodium.crypto_generichash_batch(out, [FINGERPRINT_DOMAIN, value], key)
+  return out
+}

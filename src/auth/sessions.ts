@@ -1,0 +1,54 @@
+/** `unlock` and `lock`: sessions registered in the vault body, key material in session files. */
+import type {AuthenticatedVault} from '../cli/context.js'
+import type {VaultBody} from '../secrets/vault-schema.js'
+import {createSession, removeAllSessionFiles, removeSessionFile} from './session.js'
+
+export interface UnlockResult {
+  token: string
+  sessionId: string
+  expiresAt: string
+}
+
+/** Drop records of sessions that ended more than a day ago so the body does not grow without bound. */
+function pruneSessions(body: VaultBody, now: Date): void {
+  const horizon = now.getTime() - 86_400_000
+  body.sessions = body.sessions.filter((session) => Date.parse(session.expiresAt) > horizon)
+}
+
+export async function startSession(vault: AuthenticatedVault, options: {env: NodeJS.ProcessEnv; ttlMs: number; now: Date}): Promise<UnlockResult> {
+  const session = createSession(options.env, vault.header.vaultId, vault.keys.dek, options.ttlMs, options.now)
+  try {
+    await vault.transact((body) => {
+      pruneSessions(body, options.now)
+      body.sessions.push(session.record)
+      return {result: undefined, events: [{type: 'session.unlock', outcome: 'ok', data: {session: session.record.id, expiresAt: session.record.expiresAt}}]}
+    })
+  } catch (error) {
+    removeSessionFile(options.env, vault.header.vaultId, session.record.id)
+    throw error
+  }
+  return {token: session.token, sessionId: session.record.id, expiresAt: session.record.expiresAt}
+}
+
+export interface LockResult {
+  ended: number
+  all: boolean
+}
+
+export async function endSessions(vault: AuthenticatedVault, options: {env: NodeJS.ProcessEnv; all: boolean; sessionId?: string; reason?: string}): Promise<LockResult> {
+  const ended = await vault.transact((body) => {
+    let count = 0
+    for (const session of body.sessions) {
+      if (session.revoked || (!options.all && session.id !== options.sessionId)) continue
+      session.revoked = true
+      count++
+    }
+    return {
+      result: count,
+      events: [{type: 'session.lock', outcome: 'ok', reason: options.reason, data: {all: options.all, ended: count, ...(options.sessionId && !options.all ? {session: options.sessionId} : {})}}],
+    }
+  })
+  if (options.all) removeAllSessionFiles(options.env, vault.header.vaultId)
+  else if (options.sessionId) removeSessionFile(options.env, vault.header.vaultId, options.sessionId)
+  return {ended, all: options.all}
+}

@@ -1,0 +1,136 @@
+/**
+ * The boot sequence every command goes through (spec/product.md):
+ *   1. configuration (resolved by the base command and passed in here),
+ *   2. provider catalog (built in + user-defined, validated),
+ *   3. open the vault, verify its integrity, load the permissions state,
+ *   4. health: schema, audit anchor, clock, session; until this passes the system is locked,
+ *   5. accept the request.
+ * Any failure denies with its exit code and, where the audit log can take it, an unsealed record.
+ */
+import type {AuditEvent} from '../audit/events.js'
+import {AuditLog} from '../audit/log.js'
+import {auditPathFor} from '../auth/paths.js'
+import {readPassphrase, type PassphraseSource} from '../auth/passphrase.js'
+import {noSession, openSession} from '../auth/session.js'
+import {wipe} from '../secrets/crypto.js'
+import type {Catalog} from '../secrets/providers/catalog.js'
+import {openBody, unwrapWithPassphrase} from '../secrets/vault-codec.js'
+import {readVaultBytes} from '../secrets/vault-file.js'
+import {type ParsedVaultFile, parseVaultFile} from '../secrets/vault-header.js'
+import {type VaultKeys, vaultKeysFrom} from '../secrets/vault-keys.js'
+import {acquireVaultLock} from '../secrets/vault-lock.js'
+import {type OpenedVault, type TransactOptions, type TransactionOutcome, checkClock, transact} from '../secrets/vault-store.js'
+import type {VaultBody} from '../secrets/vault-schema.js'
+import {VaultError} from './errors.js'
+
+export interface CommandEnv extends PassphraseSource {
+  vaultPath: string
+  lockTimeoutMs: number
+  now(): Date
+}
+
+export interface AuthenticatedVault extends OpenedVault {
+  /** how this command authenticated */
+  via: {kind: 'session'; sessionId: string; expiresAt: string} | {kind: 'passphrase'}
+  catalog(): Promise<Catalog>
+  transact<T>(mutate: (body: VaultBody) => TransactionOutcome<T> | Promise<TransactionOutcome<T>>): Promise<T>
+  /** one audit record for a denial, sealed, with the anchor moved to it; the vault body is otherwise unchanged */
+  recordDenial(event: AuditEvent): Promise<void>
+  close(): void
+}
+
+/** Steps 1-3 without a key: parse the plaintext header (exit 3 on any problem). */
+export function readHeader(vaultPath: string): ParsedVaultFile {
+  return parseVaultFile(readVaultBytes(vaultPath))
+}
+
+/** A denial that happened before a key was available: chained, unsealed, sealed by a later record. */
+export async function recordUnsealedDenial(vaultPath: string, event: AuditEvent): Promise<void> {
+  let lock
+  try {
+    lock = await acquireVaultLock(vaultPath, 2000)
+    new AuditLog({path: auditPathFor(vaultPath)}).append(event, null)
+  } catch {
+    // the command is already failing with its own exit code; the missing record is the lesser problem
+  } finally {
+    lock?.release()
+  }
+}
+
+export interface BootOptions {
+  /** unlock, rekey: a session must not stand in for the passphrase */
+  ignoreSession?: boolean
+  /** a passphrase the command already read (owned and wiped by the caller) */
+  passphrase?: Buffer
+}
+
+async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: BootOptions): Promise<{keys: VaultKeys; via: AuthenticatedVault['via']}> {
+  const token = env.env.CODEX_VAULT_SESSION
+  if (options.passphrase) return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, options.passphrase)), via: {kind: 'passphrase'}}
+  if (token !== undefined && token !== '' && !options.ignoreSession) {
+    const session = openSession(env.env, token, parsed.header.vaultId, env.now())
+    return {keys: vaultKeysFrom(session.dek), via: {kind: 'session', sessionId: session.sessionId, expiresAt: session.expiresAt}}
+  }
+  const passphrase = await readPassphrase(env, {purpose: 'vault passphrase'})
+  try {
+    return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, passphrase)), via: {kind: 'passphrase'}}
+  } finally {
+    wipe(passphrase)
+  }
+}
+
+const DENIAL_TYPES: Record<string, string> = {
+  AUTH_FAILED: 'auth.deny', NO_SESSION: 'session.deny', INTEGRITY: 'vault.integrity', ROLLBACK: 'audit.rollback', CLOCK_SKEW: 'clock.deny',
+}
+
+/** Steps 1-5 for a command that needs the key. */
+export async function bootVault(env: CommandEnv, command: string, options: BootOptions = {}): Promise<AuthenticatedVault> {
+  const parsed = readHeader(env.vaultPath)
+  const audit = new AuditLog({path: auditPathFor(env.vaultPath)})
+  let keys: VaultKeys | undefined
+  try {
+    const unlocked = await unlockKeys(env, parsed, options)
+    keys = unlocked.keys
+    const body = openBody(parsed, keys)
+    if (unlocked.via.kind === 'session') {
+      const sessionId = unlocked.via.sessionId
+      const record = body.sessions.find((session) => session.id === sessionId)
+      if (!record || record.revoked) throw noSession('the session was ended (`codex-vault lock`) or belongs to an older copy of the vault')
+    }
+    checkClock(body, env.now())
+    audit.checkAnchor(body.auditAnchor)
+    return makeAuthenticated({path: env.vaultPath, header: parsed.header, body, keys, audit}, unlocked.via, env)
+  } catch (error) {
+    keys?.wipe()
+    const code = error instanceof VaultError ? error.code : 'INTERNAL'
+    if (DENIAL_TYPES[code] && !(code === 'NO_SESSION' && error instanceof VaultError && error.message.startsWith('the vault is locked'))) {
+      await recordUnsealedDenial(env.vaultPath, {type: DENIAL_TYPES[code], outcome: 'deny', reason: (error as Error).message, data: {command}})
+    }
+    throw error
+  }
+}
+
+function makeAuthenticated(vault: OpenedVault, via: AuthenticatedVault['via'], env: CommandEnv): AuthenticatedVault {
+  const options: TransactOptions = {lockTimeoutMs: env.lockTimeoutMs, now: () => env.now()}
+  let catalog: Promise<Catalog> | undefined
+  const authenticated: AuthenticatedVault = {
+    ...vault,
+    via,
+    catalog() {
+      catalog ??= import('../secrets/providers/catalog.js').then(({loadCatalog}) => loadCatalog(authenticated.body.providers))
+      return catalog
+    },
+    async transact(mutate) {
+      const result = await transact(authenticated, options, mutate)
+      catalog = undefined
+      return result
+    },
+    async recordDenial(event) {
+      await transact(authenticated, options, () => ({result: undefined, events: [event]}))
+    },
+    close() {
+      vault.keys.wipe()
+    },
+  }
+  return authenticated
+}

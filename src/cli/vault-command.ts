@@ -1,0 +1,108 @@
+/**
+ * Base class of every command: shared flags, the --json envelope, exit codes that survive --json,
+ * `codex-vault:` messages with what to do next, and no stack traces for expected failures.
+ */
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import {defaultVaultPath} from '../auth/paths.js'
+import {type AuthenticatedVault, type BootOptions, type CommandEnv, bootVault} from './context.js'
+import {parseDuration} from './duration.js'
+import {ExitCode, VaultError} from './errors.js'
+
+export type JsonSuccess<T> = {result: T; status: 0; warnings: string[]}
+export type JsonFailure = {error: {code: string; message: string; suggestions: string[]; details?: Record<string, unknown>}; status: number; warnings: string[]}
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof VaultCommand)['baseFlags'] & T['flags']>
+
+export abstract class VaultCommand<T> extends Command {
+  static override baseFlags = {
+    'lock-timeout': Flags.string({
+      default: '30s',
+      description: 'how long to wait for another codex-vault process to release the vault (exit 9 after that)',
+      helpGroup: 'GLOBAL',
+    }),
+    'passphrase-stdin': Flags.boolean({
+      default: false,
+      description: 'read the passphrase from stdin instead of a session, the prompt or CODEX_VAULT_PASSPHRASE',
+      helpGroup: 'GLOBAL',
+    }),
+    vault: Flags.string({
+      description: 'vault file [default: $XDG_DATA_HOME/codex-vault/vault.cv]',
+      env: 'CODEX_VAULT_FILE',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  static override enableJsonFlag = true
+
+  private readonly warnings: string[] = []
+  private opened: AuthenticatedVault | undefined
+
+  abstract override run(): Promise<T>
+
+  /** Warnings go to stderr, and into the JSON envelope when --json is on. */
+  override warn(input: Error | string): Error | string {
+    const message = typeof input === 'string' ? input : input.message
+    if (this.jsonEnabled()) this.warnings.push(message)
+    else process.stderr.write(`codex-vault: warning: ${message}\n`)
+    return input
+  }
+
+  protected async commandEnv(): Promise<CommandEnv> {
+    const {flags} = await this.parse(this.constructor as typeof VaultCommand)
+    const base = flags as unknown as {vault?: string; 'lock-timeout': string; 'passphrase-stdin': boolean}
+    return {
+      vaultPath: base.vault || defaultVaultPath(process.env),
+      lockTimeoutMs: parseDuration(base['lock-timeout'], '--lock-timeout'),
+      env: process.env,
+      fromStdin: base['passphrase-stdin'],
+      stdin: process.stdin,
+      stderr: process.stderr,
+      now: () => new Date(),
+      warn: (message) => this.warn(message),
+    }
+  }
+
+  /** The boot sequence with a key; the vault is closed (keys wiped) when the command ends. */
+  protected async openVault(options: BootOptions = {}): Promise<AuthenticatedVault> {
+    this.opened = await bootVault(await this.commandEnv(), this.id ?? 'unknown', options)
+    return this.opened
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    this.opened?.close()
+    return super.finally(error)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    const exit = error instanceof VaultError ? error.exitCode : (error.oclif?.exit ?? error.exitCode ?? ExitCode.Internal)
+    process.exitCode = exit
+    if (this.jsonEnabled()) {
+      this.logJson(this.toErrorJson(error))
+      return
+    }
+    if (error instanceof VaultError) {
+      process.stderr.write(`codex-vault: ${error.message}\n`)
+      for (const suggestion of error.suggestions) process.stderr.write(`  try: ${suggestion}\n`)
+      return this.exit(exit)
+    }
+    if (exit === ExitCode.Usage || error.oclif?.exit !== undefined) {
+      process.stderr.write(`codex-vault: ${error.message}\n  try: codex-vault ${this.id ?? ''} --help\n`.replace('  --help', ' --help'))
+      return this.exit(exit === 0 ? ExitCode.Usage : exit)
+    }
+    process.stderr.write(`codex-vault: internal error (a bug; the request was denied): ${error.message}\n  try: report it with the command you ran (not your secrets)\n`)
+    if (process.env.CODEX_VAULT_DEBUG === '1') process.stderr.write(`${error.stack}\n`)
+    return this.exit(ExitCode.Internal)
+  }
+
+  protected override toErrorJson(error: unknown): JsonFailure {
+    const e = error as Error & {code?: string; exitCode?: number; suggestions?: string[]; details?: Record<string, unknown>; oclif?: {exit?: number}}
+    const status = e instanceof VaultError ? e.exitCode : (e.oclif?.exit ?? e.exitCode ?? ExitCode.Internal)
+    const code = e instanceof VaultError ? e.code : (status === ExitCode.Usage ? 'USAGE' : 'INTERNAL')
+    return {error: {code, message: e.message, suggestions: e.suggestions ?? [], ...(e.details ? {details: e.details} : {})}, status, warnings: this.warnings}
+  }
+
+  protected override toSuccessJson(result: unknown): JsonSuccess<T> {
+    return {result: result as T, status: 0, warnings: this.warnings}
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * Evidence: why we think an app uses a provider, with file:line for every item.
+ *
+ * Strength:
+ * - strong: the SDK is used in code (import, constructor, env reference of the provider's env name);
+ * - medium: declared but not shown used (manifest dependency; env names in .env.example, compose,
+ *   workflow, shell files; a model id routed through an aggregator);
+ * - weak: prose (README/docs) and comments, or a model id with no aggregator in sight.
+ *
+ * Env references to names no provider lists are still reported, with provider null, so that an
+ * app's own variables show up; in shell and YAML files only credential-looking names are kept
+ * (`$HOME`, `$PATH` and friends would drown the report).
+ */
+import path from 'node:path'
+import type {Provider} from '../secrets/providers/schema.js'
+import {LONG_LINE, type LineIndex} from './lines.js'
+import {goPathProviders, jsModuleProviders, pyModuleProviders, type Signatures} from './signatures.js'
+
+export type EvidenceKind = 'manifest-dependency' | 'import' | 'sdk-constructor' | 'env-reference' | 'model-id' | 'mention'
+export type Strength = 'strong' | 'medium' | 'weak'
+
+export interface Evidence {
+  /** posix path relative to the scan root */
+  file: string
+  /** 1-based */
+  line: number
+  kind: EvidenceKind
+  /** provider id, or null for an env name no provider claims (or a model id with no aggregator) */
+  provider: string | null
+  strength: Strength
+  /** the package, module, constructor, model id or keyword that matched */
+  detail?: string
+  /** the env var the evidence implies */
+  env?: string
+}
+
+/** A keyword hit from the combined prefilter: its offset and the lowercase keyword. */
+export interface KeywordHit {
+  offset: number
+  keyword: string
+}
+
+export type FileKind = 'js' | 'py' | 'go' | 'rb' | 'php' | 'rs' | 'shell' | 'env-file' | 'config-yaml' | 'yaml' | 'doc' | 'other'
+
+const EXTENSION_KINDS: Record<string, FileKind> = {
+  '.js': 'js', '.jsx': 'js', '.mjs': 'js', '.cjs': 'js', '.ts': 'js', '.tsx': 'js', '.mts': 'js', '.cts': 'js',
+  '.vue': 'js', '.svelte': 'js', '.astro': 'js',
+  '.py': 'py', '.pyi': 'py',
+  '.go': 'go',
+  '.rb': 'rb', '.rake': 'rb',
+  '.php': 'php',
+  '.rs': 'rs',
+  '.sh': 'shell', '.bash': 'shell', '.zsh': 'shell', '.envrc': 'shell', '.mk': 'shell',
+  '.yml': 'yaml', '.yaml': 'yaml',
+  '.md': 'doc', '.mdx': 'doc', '.markdown': 'doc', '.rst': 'doc', '.adoc': 'doc', '.txt': 'doc',
+}
+
+/** `.env.example`, `.env.local.example`, `.env.sample`, `.env.template`, `.env.dist`, `example.env`. */
+export function isEnvExampleName(name: string): boolean {
+  return /^\.env(\.[\w-]+)*\.(example|sample|template|dist|defaults)$/i.test(name) || /^(example|sample|template)\.env$/i.test(name)
+}
+
+export function classifyFile(rel: string): FileKind {
+  const name = path.posix.basename(rel)
+  if (isEnvExampleName(name) || /^\.env(\.[\w-]+)?$/.test(name)) return 'env-file'
+  if (name === 'Dockerfile' || name.startsWith('Dockerfile.') || name === 'Makefile' || name === 'Procfile') return 'shell'
+  if (name === 'Rakefile' || name === 'Gemfile') return 'rb'
+  const ext = path.posix.extname(name).toLowerCase()
+  const kind = EXTENSION_KINDS[ext] ?? 'other'
+  if (kind === 'yaml' && (/^(docker-)?compose([.-][\w-]+)?\.ya?ml$/i.test(name) || rel.includes('.github/workflows/'))) return 'config-yaml'
+  if (kind === 'doc' && /^requirements.*\.txt$/i.test(name)) return 'other'
+  return kind
+}
+
+const COMMENT_PREFIXES: Record<FileKind, string[]> = {
+  js: ['//', '/*', '*', '<!--'], go: ['//', '/*', '*'], rs: ['//', '/*', '*'], php: ['//', '/*', '*', '#'],
+  py: ['#', '"""', "'''"], rb: ['#', '=begin'], shell: ['#'], 'env-file': ['#'], 'config-yaml': ['#'], yaml: ['#'],
+  doc: [], other: [],
+}
+
+const SECRET_LIKE_ENV = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|DSN|DATABASE_URL/
+
+/** Env reads in code, across languages; the three groups are the three syntaxes. */
+const CODE_ENV_REGEX =
+  /(?:process\.env|import\.meta\.env)\.([A-Za-z_][A-Za-z0-9_]*)|(?:process\.env|os\.environ|\bENV|\$_ENV|\$_SERVER)\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]|(?:Deno\.env\.get|os\.environ\.get|os\.getenv|os\.Getenv|os\.LookupEnv|env::var(?:_os)?|ENV\.fetch|\bgetenv|\benv)\s*\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]/g
+const JS_IMPORT_REGEX = /(?<![\w$.])(?:from|import|require)\s*\(?\s*['"]([^'"\n]{1,200})['"]/g
+const PY_IMPORT_REGEX = /^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w., \t]+)|import[ \t]+([\w., \t]+))/gm
+const GO_IMPORT_REGEX = /^[ \t]*import[ \t]*(?:\(([^)]*)\)|(?:[\w.]+[ \t]+)?"([^"\n]+)")/gm
+const RB_REQUIRE_REGEX = /^[ \t]*require[ \t(]+['"]([^'"\n]+)['"]/gm
+const PHP_USE_REGEX = /^[ \t]*use[ \t]+\\?([A-Za-z_][\w\\]*)/gm
+const RS_USE_REGEX = /^[ \t]*(?:pub[ \t]+)?(?:use|extern[ \t]+crate)[ \t]+([A-Za-z_]\w*)/gm
+const MODEL_ID_REGEX = /["'`]([a-z][a-z0-9-]{1,30})\/([A-Za-z0-9][\w.:-]{0,80})["'`]/g
+const SHELL_ENV_REGEX = /\$\{?([A-Z_][A-Z0-9_]*)/g
+const DOCKER_ENV_REGEX = /^[ \t]*(?:ENV|ARG)[ \t]+([A-Z_][A-Z0-9_]*)/gm
+const YAML_KEY_REGEX = /^[ \t]*(?:-[ \t]*)?([A-Z_][A-Z0-9_]*)[ \t]*[:=]/gm
+const YAML_SECRETS_REGEX = /\b(?:secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)/g
+const ENV_FILE_KEY_REGEX = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/gm
+
+interface FileInput {
+  rel: string
+  text: string
+  lines: LineIndex
+  kind: FileKind
+  hits: KeywordHit[]
+}
+
+/** Collects one file's evidence; deduplicated by (line, kind, provider, env). */
+class Collector {
+  readonly items: Evidence[] = []
+  private readonly seen = new Set<string>()
+
+  constructor(private readonly rel: string) {}
+
+  push(line: number, kind: EvidenceKind, provider: string | null, strength: Strength, detail?: string, env?: string): void {
+    const key = `${line}\0${kind}\0${provider}\0${env ?? ''}`
+    if (this.seen.has(key)) return
+    this.seen.add(key)
+    const item: Evidence = {file: this.rel, line, kind, provider, strength}
+    if (detail !== undefined) item.detail = detail
+    if (env !== undefined) item.env = env
+    this.items.push(item)
+  }
+
+  hasStrong(provider: string): boolean {
+    return this.items.some((e) => e.provider === provider && e.strength === 'strong')
+  }
+}
+
+function isCommentAt(input: FileInput, offset: number): boolean {
+  const prefixes = COMMENT_PREFIXES[input.kind]
+  if (prefixes.length === 0) return false
+  const line = input.lines.lineText(offset).trimStart()
+  return prefixes.some((p) => line.startsWith(p))
+}
+
+/** Evidence counts only in code lines of a sane length (long lines are minified or generated). */
+function isCodeAt(input: FileInput, offset: number): boolean {
+  return input.lines.lineLength(offset) <= LONG_LINE && !isCommentAt(input, offset)
+}
+
+function envEvidence(out: Collector, sig: Signatures, line: number, name: string, strength: Strength, filterUnknown: boolean): void {
+  const providers = sig.byEnv.get(name)
+  if (providers) {
+    for (const p of providers) out.push(line, 'env-reference', p.id, strength, undefined, name)
+  } else if (!filterUnknown || SECRET_LIKE_ENV.test(name)) {
+    out.push(line, 'env-reference', null, strength, undefined, name)
+  }
+}
+
+function importEvidence(out: Collector, line: number, providers: Provider[], detail: string): void {
+  for (const p of providers) out.push(line, 'import', p.id, 'strong', detail)
+}
+
+function codeEvidence(input: FileInput, sig: Signatures, out: Collector): {importOffsets: Set<number>; aiSdk: boolean} {
+  const {text} = input
+  const importOffsets = new Set<number>()
+  let aiSdk = false
+  if (text.includes('env') || text.includes('ENV')) {
+    for (const m of text.matchAll(CODE_ENV_REGEX)) {
+      if (!isCodeAt(input, m.index)) continue
+      envEvidence(out, sig, input.lines.lineOf(m.index), m[1] ?? m[2] ?? m[3], 'strong', false)
+    }
+  }
+  switch (input.kind) {
+    case 'js':
+      for (const m of text.matchAll(JS_IMPORT_REGEX)) {
+        const spec = m[1]
+        // The specifier's offset lets the model-id pass skip 'openai/resources' and the like.
+        importOffsets.add(m.index + m[0].length - spec.length - 2)
+        if (spec === 'ai') aiSdk = true
+        const providers = jsModuleProviders(sig, spec)
+        if (providers.length > 0 && isCodeAt(input, m.index)) importEvidence(out, input.lines.lineOf(m.index), providers, spec)
+      }
+      break
+    case 'py':
+      for (const m of text.matchAll(PY_IMPORT_REGEX)) {
+        if (input.lines.lineLength(m.index) > LONG_LINE) continue
+        const line = input.lines.lineOf(m.index)
+        const modules = m[1] ? [m[1], ...m[2].split(',').map((n) => `${m[1]}.${n.trim().split(/\s+/)[0]}`)] : m[3].split(',').map((n) => n.trim().split(/\s+/)[0])
+        for (const module of modules) {
+          if (module) importEvidence(out, line, pyModuleProviders(sig, module), module)
+        }
+      }
+      break
+    case 'go':
+      for (const m of text.matchAll(GO_IMPORT_REGEX)) {
+        const specs = m[2] ? [{spec: m[2], offset: m.index}] : [...m[1].matchAll(/"([^"\n]+)"/g)].map((s) => ({spec: s[1], offset: m.index + m[0].indexOf(s[0])}))
+        for (const {spec, offset} of specs) importEvidence(out, input.lines.lineOf(offset), goPathProviders(sig, spec), spec)
+      }
+      break
+    case 'rb':
+      for (const m of text.matchAll(RB_REQUIRE_REGEX)) importEvidence(out, input.lines.lineOf(m.index), sig.byOtherImport.get(m[1]) ?? [], m[1])
+      break
+    case 'php':
+      for (const m of text.matchAll(PHP_USE_REGEX)) {
+        const parts = m[1].split('\\')
+        for (let n = parts.length; n > 0; n--) {
+          const providers = sig.byOtherImport.get(parts.slice(0, n).join('\\'))
+          if (providers) {
+            importEvidence(out, input.lines.lineOf(m.index), providers, m[1])
+            break
+          }
+        }
+      }
+      break
+    case 'rs':
+      for (const m of text.matchAll(RS_USE_REGEX)) importEvidence(out, input.lines.lineOf(m.index), sig.byOtherImport.get(m[1]) ?? [], m[1])
+      break
+    default:
+      break
+  }
+  if (sig.constructorRegex) {
+    for (const m of text.matchAll(sig.constructorRegex)) {
+      if (!isCodeAt(input, m.index)) continue
+      const written = m[1]
+      const providers = sig.byConstructor.get(written) ?? sig.byConstructor.get(written.slice(written.indexOf('.') + 1)) ?? []
+      // An explicit key argument means the SDK does not read its default variable; the env
+      // reference inside the argument (if any) is evidence on its own.
+      const args = text.slice(m.index + m[0].length, m.index + m[0].length + 300).split(/\)\s*[;\n]/)[0]
+      const explicit = /api_?key|token|auth/i.test(args)
+      for (const p of providers) {
+        out.push(input.lines.lineOf(m.index), 'sdk-constructor', p.id, 'strong', explicit ? `${written} (explicit key)` : written, explicit ? undefined : p.env[0])
+      }
+    }
+  }
+  return {importOffsets, aiSdk}
+}
+
+/** Model ids ("anthropic/claude-...") count for the aggregator used in the same file, never the vendor. */
+function modelIdEvidence(input: FileInput, sig: Signatures, out: Collector, importOffsets: Set<number>, aiSdk: boolean): void {
+  if (sig.modelVendors.size === 0 || !input.text.includes('/')) return
+  const context = new Set<Provider>()
+  for (const agg of sig.aggregators) {
+    if (out.hasStrong(agg.id)) context.add(agg)
+    for (const url of agg.baseUrls) {
+      try {
+        if (input.text.includes(new URL(url).host)) context.add(agg)
+      } catch {
+        // the schema validates URLs; an odd one just adds no context
+      }
+    }
+  }
+  if (aiSdk && sig.gatewayForAiSdk) context.add(sig.gatewayForAiSdk)
+  for (const m of input.text.matchAll(MODEL_ID_REGEX)) {
+    if (!sig.modelVendors.has(m[1]) || importOffsets.has(m.index) || !isCodeAt(input, m.index)) continue
+    const line = input.lines.lineOf(m.index)
+    const detail = `${m[1]}/${m[2]}`
+    if (context.size === 0) out.push(line, 'model-id', null, 'weak', detail)
+    for (const agg of context) out.push(line, 'model-id', agg.id, 'medium', detail)
+  }
+}
+
+function configEvidence(input: FileInput, sig: Signatures, out: Collector): void {
+  const {text, kind} = input
+  const regexes: {regex: RegExp; filter: boolean}[] = []
+  if (kind === 'env-file') regexes.push({regex: ENV_FILE_KEY_REGEX, filter: false})
+  if (kind === 'config-yaml') regexes.push({regex: YAML_KEY_REGEX, filter: false}, {regex: YAML_SECRETS_REGEX, filter: false})
+  if (kind === 'config-yaml' || kind === 'yaml' || kind === 'shell') regexes.push({regex: SHELL_ENV_REGEX, filter: true})
+  if (kind === 'shell') regexes.push({regex: DOCKER_ENV_REGEX, filter: true})
+  for (const {regex, filter} of regexes) {
+    for (const m of text.matchAll(regex)) {
+      if (!isCodeAt(input, m.index)) continue
+      envEvidence(out, sig, input.lines.lineOf(m.index), m[1], 'medium', filter)
+    }
+  }
+}
+
+/** Mentions: keyword hits in docs and in comments; one per provider per file (the first). */
+function mentionEvidence(input: FileInput, sig: Signatures, out: Collector): void {
+  const mentioned = new Set<string>()
+  const prose = input.kind === 'doc'
+  for (const hit of input.hits) {
+    const targets = sig.byKeyword.get(hit.keyword)
+    if (!targets || targets.mentions.length === 0) continue
+    const before = hit.offset > 0 ? input.text.charCodeAt(hit.offset - 1) : 32
+    // A keyword glued to a preceding letter or digit ("azureopenai") is a different word.
+    if ((before >= 48 && before <= 57) || (before >= 65 && before <= 90) || (before >= 97 && before <= 122)) continue
+    if (!prose && !isCommentAt(input, hit.offset)) continue
+    for (const p of targets.mentions) {
+      if (mentioned.has(p.id)) continue
+      mentioned.add(p.id)
+      out.push(input.lines.lineOf(hit.offset), 'mention', p.id, 'weak', hit.keyword)
+    }
+  }
+}
+
+/** All non-manifest evidence of one text file, sorted by line. */
+export function extractEvidence(input: FileInput, sig: Signatures): Evidence[] {
+  const out = new Collector(input.rel)
+  switch (input.kind) {
+    case 'js': case 'py': case 'go': case 'rb': case 'php': case 'rs': {
+      const {importOffsets, aiSdk} = codeEvidence(input, sig, out)
+      modelIdEvidence(input, sig, out, importOffsets, aiSdk)
+      break
+    }
+    case 'shell': case 'env-file': case 'config-yaml': case 'yaml':
+      configEvidence(input, sig, out)
+      break
+    default:
+      break
+  }
+  if (input.kind !== 'other' && input.kind !== 'env-file') mentionEvidence(input, sig, out)
+  return out.items.sort(compareEvidence)
+}
+
+export function compareEvidence(a: Evidence, b: Evidence): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1
+  if (a.line !== b.line) return a.line - b.line
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1
+  const pa = a.provider ?? ''
+  const pb = b.provider ?? ''
+  if (pa !== pb) return pa < pb ? -1 : 1
+  const ea = a.env ?? ''
+  const eb = b.env ?? ''
+  return ea < eb ? -1 : ea > eb ? 1 : 0
+}

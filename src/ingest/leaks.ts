@@ -1,0 +1,179 @@
+/**
+ * Hard-coded secrets: every catalog key format, behind one combined keyword prefilter per file,
+ * plus an exact-bytes search for the vault's own stored values (zero false positives).
+ * A leak never carries the value: only a short, masked preview.
+ */
+import type {KeywordHit} from './evidence.js'
+import {type LineIndex, lineOfByte} from './lines.js'
+import type {LeakRule, Signatures} from './signatures.js'
+
+export interface Leak {
+  /** posix path relative to the scan root */
+  file: string
+  line: number
+  /** the key format id, or 'vault-secret' for an exact match of a stored value */
+  rule: string
+  /** provider id (for 'vault-secret': the label given with the stored value) */
+  provider: string | null
+  /** at most 8 leading characters, never more than a third of the value, then '…(length)' */
+  preview: string
+}
+
+export interface KnownValue {
+  value: Buffer | string
+  /** what the value is, e.g. the provider id; reported as the leak's provider */
+  label: string
+}
+
+/** Shorter stored values would match by coincidence; exact search needs a minimum length. */
+export const MIN_KNOWN_VALUE_BYTES = 8
+
+/** How far around a keyword hit a rule's regex looks. */
+const WINDOW_BEFORE = 512
+const WINDOW_AFTER = 1024
+
+/** Published sample keys (AWS docs, firebase-android-sdk examples as allowlisted by gitleaks). */
+const DOCUMENTED_SAMPLES: ReadonlySet<string> = new Set([
+  'AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  'AIzaSyabcdefghijklmnopqrstuvwxyz1234567', 'AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs',
+  'AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM', 'AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU',
+  'AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0', 'AIzayDNSXIbFmlXbIE6mCzDLQAqITYefhixbX4A',
+  'AIzaSyAdOS2zB6NCsk1pCdZ4-P6GBdi_UUPwX7c', 'AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4',
+  'AIzaSyANUvH9H9BsUccjsu2pCmEkOPjjaXeDQgY', 'AIzaSyA5_iVawFQ8ABuTZNUdcwERLJv_a_p4wtM',
+  'AIzaSyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ', 'AIzaSyDSb51JiIcB6OJpwwMicseKRhhrOq1cS7g',
+  'AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU', 'AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw',
+  'AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE', 'AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY',
+])
+
+const PLACEHOLDER_WORDS = [
+  '...', '…', 'xxxx', 'example', 'sample', 'placeholder', 'dummy', 'your', 'changeme', 'change-me', 'change_me',
+  'replace', 'fake', 'redacted', 'insert', 'todo', '${', '{{', '<', '>', '%', '0123456', '1234567', 'abcdefg',
+]
+
+export function maskPreview(value: string): string {
+  const shown = Math.min(8, Math.floor(value.length / 3))
+  return `${value.slice(0, shown)}…(${value.length})`
+}
+
+function shannonEntropy(value: string): number {
+  const counts = new Map<string, number>()
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1)
+  let entropy = 0
+  for (const count of counts.values()) {
+    const p = count / value.length
+    entropy -= p * Math.log2(p)
+  }
+  return entropy
+}
+
+/**
+ * Placeholders and samples: marker words, runs of one character, low entropy, published samples.
+ * In `.env.example`-style files the entropy bar is higher, since real values do not belong there
+ * and half-filled ones often do.
+ */
+export function isPlaceholder(value: string, exampleFile = false): boolean {
+  if (DOCUMENTED_SAMPLES.has(value)) return true
+  const lower = value.toLowerCase()
+  if (PLACEHOLDER_WORDS.some((w) => lower.includes(w))) return true
+  if (/(.)\1{5,}/.test(value)) return true
+  const entropy = shannonEntropy(value)
+  const floor = value.length >= 20 ? 3 : 2.5
+  return entropy < (exampleFile ? floor + 0.5 : floor)
+}
+
+function jwtPayload(value: string): Record<string, unknown> | undefined {
+  const parts = value.split('.')
+  if (parts.length < 2 || !parts[0].startsWith('ey')) return undefined
+  try {
+    const json: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'))
+    return json && typeof json === 'object' ? (json as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Public by design: flagged formats, publishable keys, Supabase anon JWTs and the local demo JWTs. */
+export function isPublicValue(value: string, rule: LeakRule): boolean {
+  if (rule.format.public) return true
+  if (/^pk_(live|test)_/.test(value)) return true
+  const payload = jwtPayload(value)
+  return payload !== undefined && (payload.role === 'anon' || payload.iss === 'supabase-demo')
+}
+
+interface FileText {
+  rel: string
+  text: string
+  lines: LineIndex
+  hits: KeywordHit[]
+  exampleFile: boolean
+}
+
+/** Runs only the rules whose keywords were hit, only in windows around the hits. */
+export function findFormatLeaks(file: FileText, sig: Signatures, knownStrings?: ReadonlySet<string>): Leak[] {
+  const windows = new Map<LeakRule, [number, number][]>()
+  for (const hit of file.hits) {
+    const targets = sig.byKeyword.get(hit.keyword)
+    if (!targets) continue
+    const start = Math.max(0, hit.offset - WINDOW_BEFORE)
+    const end = Math.min(file.text.length, hit.offset + WINDOW_AFTER)
+    for (const rule of targets.rules) {
+      let list = windows.get(rule)
+      if (!list) windows.set(rule, (list = []))
+      const last = list.at(-1)
+      if (last && start <= last[1]) last[1] = Math.max(last[1], end)
+      else list.push([start, end])
+    }
+  }
+  const leaks: Leak[] = []
+  const seen = new Set<string>()
+  for (const [rule, list] of windows) {
+    for (const [start, end] of list) {
+      const slice = file.text.slice(start, end)
+      rule.regex.lastIndex = 0
+      for (const m of slice.matchAll(rule.regex)) {
+        const value = m[0]
+        const offset = start + m.index
+        const key = `${rule.id}\0${offset}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        if (isPublicValue(value, rule) || isPlaceholder(value, file.exampleFile) || knownStrings?.has(value)) continue
+        leaks.push({file: file.rel, line: file.lines.lineOf(offset), rule: rule.id, provider: rule.provider.id, preview: maskPreview(value)})
+      }
+    }
+  }
+  return leaks
+}
+
+export interface PreparedKnownValue {
+  bytes: Buffer
+  label: string
+  preview: string
+}
+
+/** Normalises stored values once per scan; too-short values are dropped (see MIN_KNOWN_VALUE_BYTES). */
+export function prepareKnownValues(values: KnownValue[] = []): PreparedKnownValue[] {
+  const out: PreparedKnownValue[] = []
+  for (const {value, label} of values) {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value)
+    if (bytes.length < MIN_KNOWN_VALUE_BYTES) continue
+    out.push({bytes, label, preview: maskPreview(bytes.toString('latin1'))})
+  }
+  return out
+}
+
+/** Exact byte occurrences of stored values in one file's bytes. */
+export function findKnownValueLeaks(rel: string, content: Buffer, known: PreparedKnownValue[]): Leak[] {
+  const leaks: Leak[] = []
+  for (const k of known) {
+    for (let i = content.indexOf(k.bytes); i !== -1; i = content.indexOf(k.bytes, i + k.bytes.length)) {
+      leaks.push({file: rel, line: lineOfByte(content, i), rule: 'vault-secret', provider: k.label, preview: k.preview})
+    }
+  }
+  return leaks
+}
+
+export function compareLeaks(a: Leak, b: Leak): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1
+  if (a.line !== b.line) return a.line - b.line
+  return a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0
+}

@@ -1,0 +1,70 @@
+/**
+ * Offset -> line lookups for one file's text, built lazily: most files have no hit at all, and the
+ * newline table is the only per-file cost that grows with the number of lines.
+ */
+
+/** Lines longer than this are treated as minified/generated: scanned for leaks, not for evidence. */
+export const LONG_LINE = 5000
+
+export class LineIndex {
+  private starts: number[] | undefined
+
+  constructor(private readonly text: string) {}
+
+  private table(): number[] {
+    if (this.starts) return this.starts
+    const starts = [0]
+    const {text} = this
+    let i = text.indexOf('\n')
+    while (i !== -1) {
+      starts.push(i + 1)
+      i = text.indexOf('\n', i + 1)
+    }
+    this.starts = starts
+    return starts
+  }
+
+  /** 0-based line number of a character offset. */
+  private lineIndex(offset: number): number {
+    const starts = this.table()
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid] <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+
+  /** 1-based line number of a character offset. */
+  lineOf(offset: number): number {
+    return this.lineIndex(offset) + 1
+  }
+
+  /** The text of the line holding `offset`, without its newline. */
+  lineText(offset: number): string {
+    const starts = this.table()
+    const index = this.lineIndex(offset)
+    const end = index + 1 < starts.length ? starts[index + 1] - 1 : this.text.length
+    return this.text.slice(starts[index], end)
+  }
+
+  lineLength(offset: number): number {
+    const starts = this.table()
+    const index = this.lineIndex(offset)
+    const end = index + 1 < starts.length ? starts[index + 1] - 1 : this.text.length
+    return end - starts[index]
+  }
+}
+
+/** Counts the newlines before a byte offset of a buffer (for exact-value hits found in bytes). */
+export function lineOfByte(buffer: Buffer, offset: number): number {
+  let line = 1
+  let i = buffer.indexOf(10)
+  while (i !== -1 && i < offset) {
+    line++
+    i = buffer.indexOf(10, i + 1)
+  }
+  return line
+}

@@ -1,0 +1,221 @@
+/**
+ * Compiles a provider list into lookup tables and regexes once per scan, so that per-file work is a
+ * handful of passes whatever the size of the catalog.
+ */
+import type {KeyFormat, Provider} from '../secrets/providers/schema.js'
+
+export interface LeakRule {
+  id: string
+  provider: Provider
+  format: KeyFormat
+  /** global, unanchored, with token boundaries on both sides */
+  regex: RegExp
+}
+
+interface KeywordTargets {
+  rules: LeakRule[]
+  mentions: Provider[]
+}
+
+export interface Signatures {
+  providers: Provider[]
+  byEnv: Map<string, Provider[]>
+  /** JS/TS module specifiers: npm names and detect.imports */
+  byJsModule: Map<string, Provider[]>
+  /** Python modules: detect.imports and pypi names with '-' -> '_' */
+  byPyModule: Map<string, Provider[]>
+  /** pypi distribution names, normalised (lowercase, runs of -_. -> -) */
+  byPypi: Map<string, Provider[]>
+  byGo: Map<string, Provider[]>
+  byCargo: Map<string, Provider[]>
+  byGem: Map<string, Provider[]>
+  byComposer: Map<string, Provider[]>
+  byNpm: Map<string, Provider[]>
+  /** Ruby requires, PHP namespaces, Rust crates as written in code */
+  byOtherImport: Map<string, Provider[]>
+  constructorRegex: RegExp | undefined
+  byConstructor: Map<string, Provider[]>
+  /** one combined prefilter over every leak keyword and mention keyword */
+  keywordRegex: RegExp | undefined
+  byKeyword: Map<string, KeywordTargets>
+  rules: LeakRule[]
+  aggregators: Provider[]
+  /** the aggregator that plain "vendor/model" strings in the Vercel AI SDK (`ai`) go through */
+  gatewayForAiSdk: Provider | undefined
+  modelVendors: Set<string>
+}
+
+/** Model vendors that appear as the first half of "vendor/model" ids in aggregator calls. */
+const MODEL_VENDORS = [
+  'openai', 'anthropic', 'google', 'mistral', 'mistralai', 'meta', 'meta-llama', 'cohere', 'xai', 'x-ai',
+  'deepseek', 'deepseek-ai', 'qwen', 'amazon', 'perplexity', 'groq', 'nvidia', 'microsoft', 'moonshotai',
+  'alibaba', 'zai', 'z-ai', 'nousresearch', 'ai21', 'inception', 'minimax', 'baidu', 'bytedance',
+]
+
+/** Constructor names too generic to mean a provider on their own. */
+const GENERIC_CONSTRUCTORS = new Set(['Client', 'Api', 'API', 'Config', 'Configuration', 'Session'])
+
+export function normalisePypi(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-')
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+}
+
+function add(map: Map<string, Provider[]>, key: string, provider: Provider): void {
+  const list = map.get(key)
+  if (!list) map.set(key, [provider])
+  else if (!list.includes(provider)) list.push(provider)
+}
+
+/** Catalog patterns match a whole value; searching text needs them unanchored but token-bounded. */
+export function searchRegex(pattern: string): RegExp {
+  let source = pattern
+  if (source.startsWith('^')) source = source.slice(1)
+  if (source.endsWith('$') && !source.endsWith('\\$')) source = source.slice(0, -1)
+  return new RegExp(`(?<![A-Za-z0-9_-])(?:${source})(?![A-Za-z0-9_-])`, 'g')
+}
+
+export function compileSignatures(providers: Provider[]): Signatures {
+  const sig: Signatures = {
+    providers,
+    byEnv: new Map(),
+    byJsModule: new Map(),
+    byPyModule: new Map(),
+    byPypi: new Map(),
+    byGo: new Map(),
+    byCargo: new Map(),
+    byGem: new Map(),
+    byComposer: new Map(),
+    byNpm: new Map(),
+    byOtherImport: new Map(),
+    constructorRegex: undefined,
+    byConstructor: new Map(),
+    keywordRegex: undefined,
+    byKeyword: new Map(),
+    rules: [],
+    aggregators: [],
+    gatewayForAiSdk: undefined,
+    modelVendors: new Set(MODEL_VENDORS),
+  }
+  const keywordTargets = new Map<string, KeywordTargets>()
+  const target = (keyword: string): KeywordTargets => {
+    const key = keyword.toLowerCase()
+    let entry = keywordTargets.get(key)
+    if (!entry) keywordTargets.set(key, (entry = {rules: [], mentions: []}))
+    return entry
+  }
+  for (const provider of providers) {
+    sig.modelVendors.add(provider.id)
+    for (const env of provider.env) add(sig.byEnv, env, provider)
+    const d = provider.detect
+    for (const name of d.npm) {
+      add(sig.byNpm, name, provider)
+      add(sig.byJsModule, name, provider)
+    }
+    for (const name of d.pypi) {
+      add(sig.byPypi, normalisePypi(name), provider)
+      add(sig.byPyModule, name.toLowerCase().replace(/-/g, '_'), provider)
+    }
+    for (const name of d.go) add(sig.byGo, name, provider)
+    for (const name of d.cargo) {
+      add(sig.byCargo, name, provider)
+      add(sig.byOtherImport, name.replace(/-/g, '_'), provider)
+    }
+    for (const name of d.gem) {
+      add(sig.byGem, name, provider)
+      add(sig.byOtherImport, name, provider)
+    }
+    for (const name of d.composer) add(sig.byComposer, name.toLowerCase(), provider)
+    for (const name of d.imports) {
+      add(sig.byJsModule, name, provider)
+      add(sig.byPyModule, name, provider)
+      add(sig.byGo, name, provider)
+      add(sig.byOtherImport, name, provider)
+    }
+    for (const name of d.constructors) {
+      if (GENERIC_CONSTRUCTORS.has(name)) continue
+      add(sig.byConstructor, name, provider)
+    }
+    for (const keyword of d.keywords) {
+      const t = target(keyword)
+      if (!t.mentions.includes(provider)) t.mentions.push(provider)
+    }
+    for (const format of provider.keyFormats) {
+      const rule: LeakRule = {id: format.id, provider, format, regex: searchRegex(format.pattern)}
+      sig.rules.push(rule)
+      for (const keyword of format.keywords) target(keyword).rules.push(rule)
+    }
+    if (provider.aggregator) {
+      sig.aggregators.push(provider)
+      if (d.npm.includes('@ai-sdk/gateway') || d.imports.includes('@ai-sdk/gateway')) sig.gatewayForAiSdk ??= provider
+    }
+  }
+  const constructors = [...sig.byConstructor.keys()].sort((a, b) => b.length - a.length)
+  if (constructors.length > 0) {
+    // `new X(` or a bare `X(` call; `\b` keeps `AzureOpenAI(` from counting as `OpenAI(`.
+    sig.constructorRegex = new RegExp(`(?<![\\w.$])(?:new\\s+)?((?:[A-Za-z_$][\\w$]*\\.)?(?:${constructors.map(escapeRegex).join('|')}))\\s*\\(`, 'g')
+  }
+  // A hit on a keyword must also trigger the rules of every keyword it contains, because the
+  // alternation reports only one alternative per position.
+  const keys = [...keywordTargets.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
+  for (const key of keys) {
+    const merged: KeywordTargets = {rules: [], mentions: []}
+    for (const other of keys) {
+      if (!key.includes(other)) continue
+      const t = keywordTargets.get(other)!
+      for (const rule of t.rules) if (!merged.rules.includes(rule)) merged.rules.push(rule)
+      if (other === key) merged.mentions.push(...t.mentions)
+    }
+    sig.byKeyword.set(key, merged)
+  }
+  if (keys.length > 0) sig.keywordRegex = new RegExp(keys.map(escapeRegex).join('|'), 'gi')
+  return sig
+}
+
+/** Providers for a JS/TS module specifier: exact, then its package name ('@scope/pkg' or 'pkg'). */
+export function jsModuleProviders(sig: Signatures, spec: string): Provider[] {
+  const exact = sig.byJsModule.get(spec)
+  if (exact) return exact
+  const parts = spec.split('/')
+  const pkg = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
+  return sig.byJsModule.get(pkg) ?? []
+}
+
+/** Providers for a dotted Python module: the longest listed prefix wins. */
+export function pyModuleProviders(sig: Signatures, module: string): Provider[] {
+  const parts = module.split('.')
+  for (let n = parts.length; n > 0; n--) {
+    const found = sig.byPyModule.get(parts.slice(0, n).join('.'))
+    if (found) return found
+  }
+  return []
+}
+
+/** Providers for a Go import path or module path: the longest listed path prefix wins. */
+export function goPathProviders(sig: Signatures, importPath: string): Provider[] {
+  const parts = importPath.split('/')
+  for (let n = parts.length; n > 0; n--) {
+    const found = sig.byGo.get(parts.slice(0, n).join('/'))
+    if (found) return found
+  }
+  return []
+}
+
+/**
+ * The one prefilter pass per file: every occurrence of any leak or mention keyword, lowercase.
+ * Advancing one character after each hit lets overlapping keywords all be seen.
+ */
+export function findKeywordHits(sig: Signatures, text: string): {offset: number; keyword: string}[] {
+  const regex = sig.keywordRegex
+  if (!regex) return []
+  const hits: {offset: number; keyword: string}[] = []
+  regex.lastIndex = 0
+  let m: RegExpExecArray | null
+  while ((m = regex.exec(text)) !== null) {
+    hits.push({offset: m.index, keyword: m[0].toLowerCase()})
+    regex.lastIndex = m.index + 1
+  }
+  return hits
+}

@@ -1,0 +1,167 @@
+/**
+ * Walks a project tree one file at a time. Memory stays flat with tree size: only the directory
+ * being listed and the stack of not-yet-visited directories are held, never the whole tree.
+ *
+ * Choices (documented for scan/README):
+ * - symlinks are never followed (so loops cannot happen); each one is reported as skipped 'symlink';
+ * - FIFOs, sockets and devices are never opened (opening a FIFO blocks) and are skipped 'not-regular';
+ * - `.gitignore` at every level and `.codexvaultignore` at every level are honoured;
+ * - dependency, VCS and build-output folders are pruned silently, as are lockfiles and files whose
+ *   extension marks them as binary assets (images, fonts, archives...);
+ * - *.min.js / *.min.css / *.map are skipped 'minified'.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import ignore, {type Ignore} from 'ignore'
+
+export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+
+/** Folders never descended into: dependencies, VCS metadata, build output, caches. */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
+  'node_modules', '.git', '.hg', '.svn', 'dist', 'build', '.next', '.nuxt', '.svelte-kit', '.output', 'out',
+  'target', 'vendor', '__pycache__', '.venv', 'venv', 'coverage', '.turbo', '.cache', '.pytest_cache',
+  '.mypy_cache', '.tox', '.gradle', '.terraform',
+])
+
+/** Lockfiles list transitive dependencies (noise) and hold no secrets worth the time. */
+const LOCKFILES: ReadonlySet<string> = new Set([
+  'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lockb', 'Cargo.lock', 'go.sum',
+  'poetry.lock', 'Pipfile.lock', 'Gemfile.lock', 'composer.lock', 'uv.lock',
+])
+
+const BINARY_EXTENSIONS: ReadonlySet<string> = new Set([
+  '.png', '.jpg', '.jpeg', '.gif', '.webp', '.ico', '.bmp', '.tiff', '.avif', '.psd', '.woff', '.woff2', '.ttf',
+  '.otf', '.eot', '.zip', '.gz', '.tgz', '.bz2', '.xz', '.7z', '.rar', '.jar', '.war', '.class', '.pyc', '.pyo',
+  '.so', '.dylib', '.dll', '.exe', '.o', '.a', '.wasm', '.pdf', '.mp3', '.mp4', '.mov', '.avi', '.webm', '.ogg',
+  '.wav', '.flac', '.sqlite', '.db', '.bin', '.dat', '.node',
+])
+
+const IGNORE_FILES = ['.gitignore', '.codexvaultignore']
+
+export type SkipReason = 'symlink' | 'not-regular' | 'unreadable' | 'too-large' | 'binary' | 'minified'
+
+export type WalkEntry =
+  | {type: 'file'; abs: string; rel: string}
+  | {type: 'skipped'; rel: string; reason: SkipReason; detail?: string}
+
+interface IgnoreLevel {
+  /** posix path of the folder holding the ignore files, relative to root ('' for the root) */
+  dir: string
+  ig: Ignore
+}
+
+function loadIgnore(absDir: string, relDir: string): IgnoreLevel | undefined {
+  let ig: Ignore | undefined
+  for (const name of IGNORE_FILES) {
+    let text: string
+    try {
+      text = fs.readFileSync(path.join(absDir, name), 'utf8')
+    } catch {
+      continue // absent or unreadable: nothing to honour
+    }
+    ig ??= ignore()
+    ig.add(text)
+  }
+  return ig ? {dir: relDir, ig} : undefined
+}
+
+/** Deepest rule wins, as in git: a nested `!pattern` can re-include what a parent ignored. */
+function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean {
+  let ignored = false
+  for (const level of levels) {
+    const sub = level.dir === '' ? rel : rel.slice(level.dir.length + 1)
+    const result = level.ig.test(isDir ? `${sub}/` : sub)
+    if (result.ignored) ignored = true
+    else if (result.unignored) ignored = false
+  }
+  return ignored
+}
+
+function isMinifiedName(name: string): boolean {
+  return name.endsWith('.min.js') || name.endsWith('.min.css') || name.endsWith('.min.mjs') || name.endsWith('.map')
+}
+
+/**
+ * Yields every candidate file under `root` (an existing folder, absolute) in a stable order
+ * (entries sorted by name), and every notable skip. Reading the files is left to the caller.
+ */
+export function* walkProject(root: string): Generator<WalkEntry> {
+  // Each stack frame is a directory still to list, with the ignore levels that apply to it.
+  const stack: {abs: string; rel: string; levels: IgnoreLevel[]}[] = [{abs: root, rel: '', levels: []}]
+  while (stack.length > 0) {
+    const frame = stack.pop()!
+    let entries: fs.Dirent[]
+    try {
+      entries = fs.readdirSync(frame.abs, {withFileTypes: true})
+    } catch (error) {
+      yield {type: 'skipped', rel: frame.rel || '.', reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code}
+      continue
+    }
+    const own = loadIgnore(frame.abs, frame.rel)
+    const levels = own ? [...frame.levels, own] : frame.levels
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    const subdirs: {abs: string; rel: string; levels: IgnoreLevel[]}[] = []
+    for (const entry of entries) {
+      const rel = frame.rel === '' ? entry.name : `${frame.rel}/${entry.name}`
+      const abs = path.join(frame.abs, entry.name)
+      if (entry.isDirectory()) {
+        if (SKIPPED_DIRS.has(entry.name) || isIgnored(levels, rel, true)) continue
+        subdirs.push({abs, rel, levels})
+        continue
+      }
+      if (isIgnored(levels, rel, false)) continue
+      if (entry.isSymbolicLink()) {
+        yield {type: 'skipped', rel, reason: 'symlink'}
+        continue
+      }
+      if (!entry.isFile()) {
+        yield {type: 'skipped', rel, reason: 'not-regular'}
+        continue
+      }
+      if (LOCKFILES.has(entry.name) || BINARY_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) continue
+      if (isMinifiedName(entry.name)) {
+        yield {type: 'skipped', rel, reason: 'minified'}
+        continue
+      }
+      yield {type: 'file', abs, rel}
+    }
+    // Reverse so that popping visits subfolders in name order.
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i])
+  }
+}
+
+export type ReadResult = {ok: true; length: number} | {ok: false; reason: SkipReason; detail?: string}
+
+/**
+ * Reads one regular file into `buffer` (reused across files so that memory stays flat).
+ * Refuses anything over `maxBytes`, anything that is not a regular file by the time it is opened,
+ * and anything with a NUL byte in its first 8 KiB (binary).
+ */
+export function readCandidate(abs: string, buffer: Buffer, maxBytes: number): ReadResult {
+  let fd: number
+  try {
+    // O_NONBLOCK: if the entry was swapped for a FIFO after listing, open must not block.
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW)
+  } catch (error) {
+    return {ok: false, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code}
+  }
+  try {
+    const stat = fs.fstatSync(fd)
+    if (!stat.isFile()) return {ok: false, reason: 'not-regular'}
+    if (stat.size > maxBytes) return {ok: false, reason: 'too-large', detail: `${stat.size} bytes`}
+    let length = 0
+    const want = Math.min(stat.size, buffer.length)
+    while (length < want) {
+      const n = fs.readSync(fd, buffer, length, want - length, length)
+      if (n === 0) break
+      length += n
+    }
+    const head = buffer.subarray(0, Math.min(length, 8192))
+    if (head.indexOf(0) !== -1) return {ok: false, reason: 'binary'}
+    return {ok: true, length}
+  } catch (error) {
+    return {ok: false, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code}
+  } finally {
+    fs.closeSync(fd)
+  }
+}

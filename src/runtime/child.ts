@@ -1,0 +1,251 @@
+import {spawn, spawnSync, type StdioOptions} from 'node:child_process'
+import {statSync} from 'node:fs'
+import {constants} from 'node:os'
+import type {Readable, Writable} from 'node:stream'
+
+import {VaultError} from '../cli/errors.js'
+import {createRedactStream, Redactor, type MaskSecret} from './redactor.js'
+import {resolveCommand} from './resolve-command.js'
+
+export interface RunChildOptions {
+  command: string
+  args: string[]
+  env: Record<string, string>
+  cwd?: string
+  /** null = no masking: the child gets our real stdio */
+  mask: MaskSecret[] | null
+  stdin: NodeJS.ReadStream
+  stdout: NodeJS.WriteStream
+  stderr: NodeJS.WriteStream
+  /** called once the child exists, so the caller can record the live run */
+  onSpawn?: (childPid: number) => void
+}
+
+export interface ChildOutcome {
+  code: number | null
+  signal: NodeJS.Signals | null
+  /** code, or 128 + signal number (the shell's convention) */
+  exitCode: number
+  durationMs: number
+  pty: boolean
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']
+/** Signals a terminal sends to its whole foreground process group: a child sharing our group already has them. */
+const TERMINAL_SIGNALS = new Set<NodeJS.Signals>(['SIGINT', 'SIGQUIT'])
+
+function signalName(num: number): NodeJS.Signals | null {
+  for (const [name, value] of Object.entries(constants.signals)) if (value === num) return name as NodeJS.Signals
+  return null
+}
+
+function outcome(code: number | null, signal: NodeJS.Signals | null, started: number, pty: boolean): ChildOutcome {
+  const exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)
+  return {code, signal, exitCode, durationMs: Math.round(performance.now() - started), pty}
+}
+
+/**
+ * While the child runs we must not die from these signals ourselves (that would orphan it and skip cleanup), so we
+ * hold a handler for each and pass it on. Skipping SIGINT/SIGQUIT when the child shares our terminal's process
+ * group avoids delivering Ctrl-C twice (the Doppler/dotenvx lesson); they are still swallowed so we outlive the child.
+ */
+function forwardSignals(send: (signal: NodeJS.Signals) => void, childSharesTerminal: boolean): () => void {
+  const handlers = FORWARDED.map((signal) => {
+    const handler = () => {
+      if (childSharesTerminal && TERMINAL_SIGNALS.has(signal)) return
+      send(signal)
+    }
+    process.on(signal, handler)
+    return [signal, handler] as const
+  })
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler)
+  }
+}
+
+function fdOf(stream: unknown): number | undefined {
+  const fd = (stream as {fd?: unknown}).fd
+  return typeof fd === 'number' ? fd : undefined
+}
+
+/** Resolves once everything written to the stream so far has been handed to the OS. */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableEnded) return resolve()
+    stream.write(Buffer.alloc(0), () => resolve())
+  })
+}
+
+function checkCwd(cwd: string | undefined): void {
+  if (cwd === undefined) return
+  let isDir = false
+  try {
+    isDir = statSync(cwd).isDirectory()
+  } catch {}
+  if (!isDir) throw new VaultError('INVALID_INPUT', `run: working directory not found: ${cwd}`, {suggestions: ['pass an existing directory']})
+}
+
+/**
+ * Spawns without a shell (argv as given). With a mask and a terminal on stdout the child gets a pseudo-terminal so
+ * colours, isatty, window size and raw mode keep working; with a mask and no terminal its stdout and stderr each go
+ * through a redactor. Resolves when the child has exited and its output has been flushed.
+ * A missing command rejects with VaultError INVALID_INPUT and details.exitCode 127 (126 when not executable).
+ */
+export async function runChild(options: RunChildOptions): Promise<ChildOutcome> {
+  checkCwd(options.cwd)
+  const file = resolveCommand(options.command, options.env, options.cwd)
+  if (options.mask !== null && options.stdout.isTTY) return runInPty(file, options, options.mask)
+  return runPiped(file, options)
+}
+
+function runPiped(file: string, options: RunChildOptions): Promise<ChildOutcome> {
+  const {mask} = options
+  const inFd = fdOf(options.stdin)
+  const stdio: StdioOptions = [
+    inFd ?? 'pipe',
+    mask === null ? fdOf(options.stdout) ?? 'pipe' : 'pipe',
+    mask === null ? fdOf(options.stderr) ?? 'pipe' : 'pipe',
+  ]
+  const started = performance.now()
+  const child = spawn(file, options.args, {argv0: options.command, env: options.env, cwd: options.cwd, stdio, shell: false})
+  const sharesTerminal = Boolean(options.stdin.isTTY || options.stdout.isTTY || options.stderr.isTTY)
+  const stopForwarding = forwardSignals((signal) => child.kill(signal), sharesTerminal)
+
+  if (child.stdin) {
+    // the child may exit without reading its input; that is not our error
+    child.stdin.on('error', () => {})
+    options.stdin.pipe(child.stdin)
+  }
+
+  const ended: Promise<void>[] = []
+  const detach: (() => void)[] = []
+  const outputs: [Readable | null, Writable][] = [
+    [child.stdout, options.stdout],
+    [child.stderr, options.stderr],
+  ]
+  for (const [source, dest] of outputs) {
+    if (source === null) continue
+    const through = mask === null ? source : source.pipe(createRedactStream(mask))
+    // if our own output goes away (e.g. `| head`), keep draining the child so it never blocks on a full pipe
+    const onDestError = () => {
+      through.unpipe(dest)
+      through.resume()
+    }
+    dest.on('error', onDestError)
+    detach.push(() => dest.off('error', onDestError))
+    through.pipe(dest, {end: false})
+    ended.push(new Promise((resolve) => through.once('end', resolve)))
+  }
+
+  return new Promise((resolve, reject) => {
+    child.once('spawn', () => {
+      if (child.pid !== undefined) options.onSpawn?.(child.pid)
+    })
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // only spawn failures arrive here: kill() on an exited child returns false instead of emitting
+      if (child.pid !== undefined) return
+      stopForwarding()
+      for (const off of detach) off()
+      if (child.stdin) options.stdin.unpipe(child.stdin)
+      const missing = error.code === 'ENOENT'
+      reject(new VaultError('INVALID_INPUT', missing ? `run: command not found: ${options.command}` : `run: cannot start ${options.command}: ${error.code ?? 'spawn failed'}`, {
+        cause: error,
+        details: {exitCode: missing ? 127 : 126},
+        suggestions: ['check the program path and its permissions'],
+      }))
+    })
+    child.once('close', async (code, signal) => {
+      await Promise.all(ended)
+      await Promise.all([drained(options.stdout), drained(options.stderr)])
+      stopForwarding()
+      for (const off of detach) off()
+      if (child.stdin) options.stdin.unpipe(child.stdin)
+      resolve(outcome(code, signal, started, false))
+    })
+  })
+}
+
+async function runInPty(file: string, options: RunChildOptions, mask: MaskSecret[]): Promise<ChildOutcome> {
+  // loaded only here: a native addon we do not want on the startup path of every command
+  const pty = await import('node-pty')
+  const {stdin, stdout} = options
+  const started = performance.now()
+  let term: import('node-pty').IPty
+  try {
+    term = pty.spawn(file, options.args, {
+      name: options.env.TERM ?? 'xterm-256color',
+      cols: stdout.columns || 80,
+      rows: stdout.rows || 24,
+      cwd: options.cwd ?? process.cwd(),
+      env: options.env,
+      encoding: null,
+    })
+  } catch (error) {
+    throw new VaultError('INVALID_INPUT', `run: cannot start ${options.command} in a pseudo-terminal`, {cause: error, suggestions: ['retry with --no-masking']})
+  }
+  options.onSpawn?.(term.pid)
+
+  const redactor = new Redactor(mask)
+  // with encoding null node-pty hands us Buffers, so multi-byte characters split across reads stay intact
+  const dataSub = term.onData((data) => {
+    const out = redactor.push(data as unknown as Buffer)
+    if (out.length > 0) stdout.write(out)
+  })
+
+  const stdinIsTty = Boolean(stdin.isTTY)
+  const wasRaw = stdinIsTty ? stdin.isRaw : false
+  const restoreTerminal = () => {
+    if (stdinIsTty && stdin.isRaw !== wasRaw) stdin.setRawMode(wasRaw)
+  }
+  // keystrokes (Ctrl-C included) go to the child's terminal untouched, as in ssh or tmux
+  if (stdinIsTty) stdin.setRawMode(true)
+  process.once('exit', restoreTerminal)
+  const onInput = (chunk: Buffer) => term.write(chunk)
+  // a piped stdin ends with the terminal's end-of-file character
+  const onEnd = () => term.write('\x04')
+  stdin.on('data', onInput)
+  if (!stdinIsTty) stdin.once('end', onEnd)
+  stdin.resume()
+  const onResize = () => term.resize(stdout.columns || 80, stdout.rows || 24)
+  stdout.on('resize', onResize)
+  // the child leads its own session on the pty, so nothing reaches it twice: forward everything
+  const stopForwarding = forwardSignals((signal) => {
+    try {
+      term.kill(signal)
+    } catch {}
+  }, false)
+
+  return new Promise((resolve) => {
+    term.onExit(async ({exitCode, signal}) => {
+      dataSub.dispose()
+      const rest = redactor.flush()
+      if (rest.length > 0) stdout.write(rest)
+      stopForwarding()
+      stdin.off('data', onInput)
+      stdin.off('end', onEnd)
+      stdin.pause()
+      stdout.off('resize', onResize)
+      restoreTerminal()
+      process.off('exit', restoreTerminal)
+      await drained(stdout)
+      const name = signal ? signalName(signal) : null
+      resolve(outcome(name ? null : exitCode, name, started, true))
+    })
+  })
+}
+
+/**
+ * Best effort RLIMIT_CORE=0 for this process and (by inheritance) every child, so a crash cannot write keys to a
+ * core file. Linux only, via prlimit(1); returns whether it was applied and never throws. Cost measured at about
+ * 3 ms once child_process is loaded (which runChild needs anyway). Ignored by the kernel when core dumps are piped
+ * to a helper such as systemd-coredump.
+ */
+export function disableCoreDumps(): boolean {
+  if (process.platform !== 'linux') return false
+  try {
+    const result = spawnSync('prlimit', ['--pid', String(process.pid), '--core=0:0'], {stdio: 'ignore', timeout: 2000})
+    return result.error === undefined && result.status === 0
+  } catch {
+    return false
+  }
+}

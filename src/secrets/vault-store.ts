@@ -1,0 +1,123 @@
+/**
+ * The vault as lowdb sees it: `Low` over an encrypting adapter. The adapter is the only code that
+ * reads or writes the vault file, and its write is the one write path: compare-and-swap on the
+ * generation, seal, self-check, atomic replace. `transact` wraps it in the inter-process lock,
+ * the audit anchor check and the audit append that records the decision before the effect.
+ */
+import {Low, type Adapter} from 'lowdb'
+
+import type {AuditEvent} from '../audit/events.js'
+import type {AuditLog} from '../audit/log.js'
+import {VaultError} from '../cli/errors.js'
+import {removeOrphanTemps, writeFileAtomic} from './atomic-write.js'
+import {integrityError, openBody, parseForWrite, sealVault} from './vault-codec.js'
+import {readVaultBytes} from './vault-file.js'
+import {type VaultHeader, parseVaultFile} from './vault-header.js'
+import type {VaultKeys} from './vault-keys.js'
+import {acquireVaultLock} from './vault-lock.js'
+import type {VaultBody} from './vault-schema.js'
+
+/** A wall clock this far behind the vault's last seen time is treated as tampering. */
+export const CLOCK_TOLERANCE_MS = 5 * 60 * 1000
+
+export class EncryptedVaultAdapter implements Adapter<VaultBody> {
+  header: VaultHeader | undefined
+  private generation = -1
+
+  constructor(readonly path: string, private keys: VaultKeys, private readonly vaultId: string) {}
+
+  /** passwd/rekey: the next write uses these slots (and keys); the CAS still checks the old generation */
+  replaceKeys(header: VaultHeader, keys?: VaultKeys): void {
+    this.header = header
+    if (keys) this.keys = keys
+  }
+
+  async read(): Promise<VaultBody> {
+    const parsed = parseVaultFile(readVaultBytes(this.path))
+    if (parsed.header.vaultId !== this.vaultId) throw integrityError('the vault file was replaced by another vault')
+    const body = openBody(parsed, this.keys)
+    this.header = parsed.header
+    this.generation = parsed.header.generation
+    return body
+  }
+
+  async write(body: VaultBody): Promise<void> {
+    const current = parseForWrite(readVaultBytes(this.path))
+    if (!this.header || current.header.generation !== this.generation || current.header.vaultId !== this.vaultId) {
+      throw new VaultError('VAULT_BUSY', 'the vault changed while this command was working; nothing was written', {
+        suggestions: ['run the command again'],
+      })
+    }
+    const next: VaultBody = {...body, generation: this.generation + 1}
+    const bytes = sealVault(this.header, next, this.keys)
+    openBody(parseVaultFile(bytes), this.keys) // self-check: never replace a good file with one we cannot read
+    writeFileAtomic(this.path, bytes)
+    this.generation = next.generation
+    this.header = {...this.header, generation: next.generation}
+    body.generation = next.generation
+  }
+}
+
+export interface OpenedVault {
+  path: string
+  header: VaultHeader
+  body: VaultBody
+  keys: VaultKeys
+  audit: AuditLog
+}
+
+export interface TransactOptions {
+  lockTimeoutMs: number
+  now: () => Date
+}
+
+export interface TransactionOutcome<T> {
+  result: T
+  /** exactly the records of this decision; appended (fsynced) before the vault changes */
+  events: AuditEvent[]
+  /** a new header (key slots changed by passwd/rekey); the generation is managed here */
+  header?: VaultHeader
+  /** new keys for the file from now on (rekey) */
+  keys?: VaultKeys
+}
+
+export function checkClock(body: VaultBody, now: Date): void {
+  if (now.getTime() < Date.parse(body.lastSeen) - CLOCK_TOLERANCE_MS) {
+    throw new VaultError('CLOCK_SKEW', `the system clock (${now.toISOString()}) is behind the last time this vault was used (${body.lastSeen})`, {
+      suggestions: ['fix the system clock; codex-vault denies while time appears to run backwards'],
+    })
+  }
+}
+
+/**
+ * lock -> fresh authenticated read -> audit anchor check -> clock check -> mutate -> append audit
+ * (fsync) -> write vault with the new anchor -> unlock. If the audit append fails nothing is written.
+ */
+export async function transact<T>(vault: OpenedVault, options: TransactOptions,
+  mutate: (body: VaultBody) => TransactionOutcome<T> | Promise<TransactionOutcome<T>>): Promise<T> {
+  const lock = await acquireVaultLock(vault.path, options.lockTimeoutMs)
+  try {
+    removeOrphanTemps(vault.path)
+    const adapter = new EncryptedVaultAdapter(vault.path, vault.keys, vault.header.vaultId)
+    const db = new Low<VaultBody>(adapter, null as unknown as VaultBody)
+    await db.read()
+    const body = db.data
+    vault.audit.checkAnchor(body.auditAnchor)
+    const now = options.now()
+    checkClock(body, now)
+    const outcome = await mutate(body)
+    for (const event of outcome.events) body.auditAnchor = vault.audit.append(event, vault.keys.audit)
+    if (now.toISOString() > body.lastSeen) body.lastSeen = now.toISOString()
+    if (outcome.header || outcome.keys) adapter.replaceKeys(outcome.header ?? adapter.header!, outcome.keys)
+    await db.write()
+    if (outcome.keys) {
+      vault.keys.wipe()
+      vault.keys = outcome.keys
+    }
+    vault.body = body
+    vault.header = adapter.header!
+    return outcome.result
+  } finally {
+    lock.release()
+  }
+}

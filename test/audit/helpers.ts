@@ -1,0 +1,57 @@
+import {randomBytes} from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {expect} from 'chai'
+
+import {VaultError} from '../../src/cli/errors.js'
+import type {AuditEvent} from '../../src/audit/events.js'
+
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'cv-audit-'))
+}
+
+export function removeDir(dir: string): void {
+  fs.rmSync(dir, {recursive: true, force: true})
+}
+
+export function randomKey(): Buffer {
+  return randomBytes(32)
+}
+
+/** A random 40-char canary that must never show up in the log. */
+export function canary(): string {
+  return `CANARY_${randomBytes(20).toString('hex')}`.slice(0, 40)
+}
+
+export function event(i: number, extra: Partial<AuditEvent> = {}): AuditEvent {
+  return {type: 'run.allow', outcome: 'allow', asset: `asset-${i % 5}`, provider: 'openai', data: {i, names: ['OPENAI_API_KEY']}, ...extra}
+}
+
+export function expectVaultError(fn: () => unknown, code: string, exitCode: number): VaultError {
+  let caught: unknown
+  try {
+    fn()
+  } catch (error) {
+    caught = error
+  }
+  expect(caught, `expected VaultError ${code}`).to.be.instanceOf(VaultError)
+  const error = caught as VaultError
+  expect(error.code, error.message).to.equal(code)
+  expect(error.exitCode).to.equal(exitCode)
+  return error
+}
+
+/** Offsets of every record start in a segment file, read through the trailers from the end. */
+export function recordOffsets(file: string): number[] {
+  const bytes = fs.readFileSync(file)
+  const offsets: number[] = []
+  let end = bytes.length
+  while (end > 0) {
+    const length = bytes.readUInt32LE(end - 8)
+    end -= length + 48
+    offsets.unshift(end)
+  }
+  return offsets
+}
