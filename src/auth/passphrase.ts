@@ -48,7 +48,8 @@ export function stripTrailingNewline(buffer: Buffer): Buffer {
   return buffer.subarray(0, end)
 }
 
-function promptHidden(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, question: string): Promise<Buffer> {
+/** A hidden prompt on the terminal; the answer is collected in secure memory. */
+export function promptHidden(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, question: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const collected = sodium.sodium_malloc(MAX_PASSPHRASE)
     let length = 0

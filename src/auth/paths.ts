@@ -15,3 +15,9 @@ export function sessionRoot(env: NodeJS.ProcessEnv): string {
 
 export const auditPathFor = (vaultPath: string) => `${vaultPath}.audit`
 export const runsDirFor = (vaultPath: string) => `${vaultPath}.runs`
+
+/** Size at which the audit log starts a new segment; overridable so tests can rotate quickly. */
+export function auditSegmentBytes(env: NodeJS.ProcessEnv): number | undefined {
+  const value = Number(env.CODEX_VAULT_AUDIT_SEGMENT_BYTES)
+  return Number.isSafeInteger(value) && value >= 1024 ? value : undefined
+}

@@ -9,7 +9,7 @@
  */
 import type {AuditEvent} from '../audit/events.js'
 import {AuditLog} from '../audit/log.js'
-import {auditPathFor} from '../auth/paths.js'
+import {auditPathFor, auditSegmentBytes} from '../auth/paths.js'
 import {readPassphrase, type PassphraseSource} from '../auth/passphrase.js'
 import {noSession, openSession} from '../auth/session.js'
 import {wipe} from '../secrets/crypto.js'
@@ -49,7 +49,7 @@ export async function recordUnsealedDenial(vaultPath: string, event: AuditEvent)
   let lock
   try {
     lock = await acquireVaultLock(vaultPath, 2000)
-    new AuditLog({path: auditPathFor(vaultPath)}).append(event, null)
+    new AuditLog({path: auditPathFor(vaultPath), segmentBytes: auditSegmentBytes(process.env)}).append(event, null)
   } catch {
     // the command is already failing with its own exit code; the missing record is the lesser problem
   } finally {
@@ -86,7 +86,7 @@ const DENIAL_TYPES: Record<string, string> = {
 /** Steps 1-5 for a command that needs the key. */
 export async function bootVault(env: CommandEnv, command: string, options: BootOptions = {}): Promise<AuthenticatedVault> {
   const parsed = readHeader(env.vaultPath)
-  const audit = new AuditLog({path: auditPathFor(env.vaultPath)})
+  const audit = new AuditLog({path: auditPathFor(env.vaultPath), segmentBytes: auditSegmentBytes(env.env)})
   let keys: VaultKeys | undefined
   try {
     const unlocked = await unlockKeys(env, parsed, options)

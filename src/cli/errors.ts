@@ -17,6 +17,7 @@ export const ExitCode = {
   Audit: 8,
   Busy: 9,
   Rollback: 10,
+  Leak: 11,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
@@ -38,6 +39,7 @@ export const ErrorCodes = {
   AUDIT_UNAVAILABLE: ExitCode.Audit,
   VAULT_BUSY: ExitCode.Busy,
   ROLLBACK: ExitCode.Rollback,
+  LEAK_FOUND: ExitCode.Leak,
   INTERNAL: ExitCode.Internal,
 } as const
 export type ErrorCode = keyof typeof ErrorCodes

@@ -7,7 +7,8 @@
  *   workflow, shell files; a model id routed through an aggregator);
  * - weak: prose (README/docs) and comments, or a model id with no aggregator in sight.
  *
- * Env references to names no provider lists are still reported, with provider null, so that an
+ * References to a provider's `publicEnv` names are weak (detail 'public'): they show the provider
+ * is used but need no secret. Env references to names no provider lists are still reported, with provider null, so that an
  * app's own variables show up; in shell and YAML files only credential-looking names are kept
  * (`$HOME`, `$PATH` and friends would drown the report).
  */
@@ -92,7 +93,7 @@ const RS_USE_REGEX = /^[ \t]*(?:pub[ \t]+)?(?:use|extern[ \t]+crate)[ \t]+([A-Za
 const MODEL_ID_REGEX = /["'`]([a-z][a-z0-9-]{1,30})\/([A-Za-z0-9][\w.:-]{0,80})["'`]/g
 const SHELL_ENV_REGEX = /\$\{?([A-Z_][A-Z0-9_]*)/g
 const DOCKER_ENV_REGEX = /^[ \t]*(?:ENV|ARG)[ \t]+([A-Z_][A-Z0-9_]*)/gm
-const YAML_KEY_REGEX = /^[ \t]*(?:-[ \t]*)?([A-Z_][A-Z0-9_]*)[ \t]*[:=]/gm
+const YAML_KEY_REGEX = /^[ \t]*(?:-[ \t]*)?([A-Z_][A-Z0-9_]*)[ \t]*(?:[:=]|\r?$)/gm
 const YAML_SECRETS_REGEX = /\b(?:secrets|vars)\.([A-Za-z_][A-Za-z0-9_]*)/g
 const ENV_FILE_KEY_REGEX = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)[ \t]*=/gm
 
@@ -140,8 +141,12 @@ function isCodeAt(input: FileInput, offset: number): boolean {
 
 function envEvidence(out: Collector, sig: Signatures, line: number, name: string, strength: Strength, filterUnknown: boolean): void {
   const providers = sig.byEnv.get(name)
+  const publicOf = providers ? undefined : sig.byPublicEnv.get(name)
   if (providers) {
     for (const p of providers) out.push(line, 'env-reference', p.id, strength, undefined, name)
+  } else if (publicOf) {
+    // A public-by-design value (anon, publishable key) shows the provider is used, not that a secret is needed.
+    for (const p of publicOf) out.push(line, 'env-reference', p.id, 'weak', 'public', name)
   } else if (!filterUnknown || SECRET_LIKE_ENV.test(name)) {
     out.push(line, 'env-reference', null, strength, undefined, name)
   }

@@ -92,6 +92,30 @@ function jwtPayload(value: string): Record<string, unknown> | undefined {
   }
 }
 
+const COMMON_PASSWORDS = new Set(['password', 'passwd', 'pass', 'postgres', 'secret', 'admin', 'root', 'test', 'user', 'pw', 'changeme', 'mysecretpassword'])
+
+/**
+ * A connection URL is a leak only when it carries a real-looking password: `postgres://localhost/db`
+ * and `postgres://user:password@host` are configuration, not secrets.
+ */
+export function isHarmlessUrl(value: string): boolean {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*)@/i.exec(value)
+  if (!m) return true
+  const colon = m[1].indexOf(':')
+  if (colon === -1) return true
+  const password = decodeURIComponentSafe(m[1].slice(colon + 1))
+  const lower = password.toLowerCase()
+  return password.length < 8 || COMMON_PASSWORDS.has(lower) || PLACEHOLDER_WORDS.some((w) => lower.includes(w)) || /(.)\1{5,}/.test(password)
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 /** Public by design: flagged formats, publishable keys, Supabase anon JWTs and the local demo JWTs. */
 export function isPublicValue(value: string, rule: LeakRule): boolean {
   if (rule.format.public) return true
@@ -136,8 +160,11 @@ export function findFormatLeaks(file: FileText, sig: Signatures, knownStrings?: 
         const key = `${rule.id}\0${offset}`
         if (seen.has(key)) continue
         seen.add(key)
-        if (isPublicValue(value, rule) || isPlaceholder(value, file.exampleFile) || knownStrings?.has(value)) continue
-        leaks.push({file: file.rel, line: file.lines.lineOf(offset), rule: rule.id, provider: rule.provider.id, preview: maskPreview(value)})
+        if (isPublicValue(value, rule) || knownStrings?.has(value)) continue
+        if (value.includes('://') ? isHarmlessUrl(value) : isPlaceholder(value, file.exampleFile)) continue
+        // A shared format (an AIza key may be Maps or Firebase; any JWT looks alike) names no provider.
+        const provider = rule.format.shared ? null : rule.provider.id
+        leaks.push({file: file.rel, line: file.lines.lineOf(offset), rule: rule.id, provider, preview: maskPreview(value)})
       }
     }
   }

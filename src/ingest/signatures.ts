@@ -20,6 +20,8 @@ interface KeywordTargets {
 export interface Signatures {
   providers: Provider[]
   byEnv: Map<string, Provider[]>
+  /** env names that carry a provider's public-by-design values (publishable, anon keys) */
+  byPublicEnv: Map<string, Provider[]>
   /** JS/TS module specifiers: npm names and detect.imports */
   byJsModule: Map<string, Provider[]>
   /** Python modules: detect.imports and pypi names with '-' -> '_' */
@@ -81,6 +83,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
   const sig: Signatures = {
     providers,
     byEnv: new Map(),
+    byPublicEnv: new Map(),
     byJsModule: new Map(),
     byPyModule: new Map(),
     byPypi: new Map(),
@@ -109,6 +112,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
   for (const provider of providers) {
     sig.modelVendors.add(provider.id)
     for (const env of provider.env) add(sig.byEnv, env, provider)
+    for (const env of provider.publicEnv ?? []) add(sig.byPublicEnv, env, provider)
     const d = provider.detect
     for (const name of d.npm) {
       add(sig.byNpm, name, provider)

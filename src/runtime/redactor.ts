@@ -60,23 +60,86 @@ export function secretForms(secrets: MaskSecret[]): Form[] {
 }
 
 /**
+ * Wu-Manber multi-pattern search over all forms at once: a window of the shortest form's length slides over the
+ * data, and a table keyed by the window's last three bytes says how far it can safely jump. On ordinary output the
+ * window jumps almost its whole length each step, so one pass costs far less than one Buffer.indexOf per form.
+ */
+class FormSearch {
+  private readonly m: number
+  private readonly gram: number
+  private readonly shift: Uint8Array | Uint16Array
+  private readonly candidates: (Form[] | undefined)[]
+  /** the form found by the last successful find() */
+  found: Form | null = null
+
+  constructor(forms: Form[]) {
+    this.m = Math.min(...forms.map((f) => f.bytes.length))
+    this.gram = this.m >= 3 ? 3 : 1
+    const size = this.gram === 3 ? 1 << 15 : 256
+    const defaultShift = this.m - this.gram + 1
+    this.shift = defaultShift < 256 ? new Uint8Array(size) : new Uint16Array(size)
+    this.shift.fill(Math.min(defaultShift, 0xffff))
+    this.candidates = Array.from({length: size})
+    for (const form of forms) {
+      const b = form.bytes
+      for (let j = this.gram - 1; j < this.m; j++) {
+        const h = this.hash(b, j)
+        const s = this.m - 1 - j
+        if (s < this.shift[h]) this.shift[h] = s
+      }
+      ;(this.candidates[this.hash(b, this.m - 1)] ??= []).push(form) // forms arrive longest first
+    }
+  }
+
+  private hash(data: Buffer, end: number): number {
+    return this.gram === 3 ? ((data[end - 2] << 10) ^ (data[end - 1] << 5) ^ data[end]) & 0x7fff : data[end]
+  }
+
+  /** Start of the leftmost match at or after `from` (longest form there, in `found`), or -1. */
+  find(data: Buffer, from: number): number {
+    const n = data.length
+    const m = this.m
+    const shift = this.shift
+    const three = this.gram === 3
+    let p = from + m - 1
+    while (p < n) {
+      const h = three ? ((data[p - 2] << 10) ^ (data[p - 1] << 5) ^ data[p]) & 0x7fff : data[p]
+      const s = shift[h]
+      if (s > 0) {
+        p += s
+        continue
+      }
+      const start = p - m + 1
+      for (const form of this.candidates[h]!) {
+        const len = form.bytes.length
+        if (start + len <= n && data[start] === form.bytes[0] && data.compare(form.bytes, 0, len, start, start + len) === 0) {
+          this.found = form
+          return start
+        }
+      }
+      p++
+    }
+    this.found = null
+    return -1
+  }
+}
+
+/**
  * Streaming redactor whose output equals a leftmost-longest replacement over the whole stream, for any chunking.
  * It holds back only the shortest tail that could still become (part of) a match and emits everything else at once.
  */
 export class Redactor {
-  private readonly forms: Form[]
+  private readonly search: FormSearch | null
   /** forms indexed by their first byte: the tail check only looks at bytes that can start a form */
   private readonly byFirstByte: (Form[] | undefined)[] = Array.from({length: 256})
   private readonly maxLen: number
   private held: Buffer = Buffer.alloc(0)
 
   constructor(secrets: MaskSecret[]) {
-    this.forms = secretForms(secrets)
-    this.maxLen = this.forms.length > 0 ? this.forms[0].bytes.length : 0
-    for (const form of this.forms) {
-      const first = form.bytes[0]
-      ;(this.byFirstByte[first] ??= []).push(form)
-    }
+    const forms = secretForms(secrets)
+    this.search = forms.length > 0 ? new FormSearch(forms) : null
+    this.maxLen = forms.length > 0 ? forms[0].bytes.length : 0
+    for (const form of forms) (this.byFirstByte[form.bytes[0]] ??= []).push(form)
   }
 
   /** Bytes currently held back because they could still complete a match. */
@@ -85,48 +148,32 @@ export class Redactor {
   }
 
   push(chunk: Buffer): Buffer {
-    if (this.forms.length === 0) return chunk
+    if (this.search === null) return chunk
     const data = this.held.length > 0 ? Buffer.concat([this.held, chunk]) : chunk
-    return this.process(data, false)
+    return this.process(data, this.search, false)
   }
 
   flush(): Buffer {
     const data = this.held
     this.held = Buffer.alloc(0)
-    if (data.length === 0 || this.forms.length === 0) return data
-    return this.process(data, true)
+    if (data.length === 0 || this.search === null) return data
+    return this.process(data, this.search, true)
   }
 
-  private process(data: Buffer, final: boolean): Buffer {
+  private process(data: Buffer, search: FormSearch, final: boolean): Buffer {
     const n = data.length
-    const forms = this.forms
     let holdFrom = final ? n : this.tailStart(data, 0)
-    const next = new Array<number>(forms.length)
-    for (let i = 0; i < forms.length; i++) next[i] = data.indexOf(forms[i].bytes, 0)
-
     let parts: Buffer[] | null = null
     let pos = 0
     for (;;) {
-      // leftmost match; forms are sorted longest first, so the first at that position is the longest
-      let best = -1
-      let at = n
-      for (let i = 0; i < forms.length; i++) {
-        const p = next[i]
-        if (p !== -1 && p < at) {
-          at = p
-          best = i
-        }
-      }
+      const at = search.find(data, pos)
       // a match starting in the held tail waits: a longer form, or an earlier one, may still complete there
-      if (best === -1 || at >= holdFrom) break
-      const form = forms[best]
+      if (at === -1 || at >= holdFrom) break
+      const form = search.found!
       parts ??= []
       if (at > pos) parts.push(data.subarray(pos, at))
       parts.push(form.replacement)
       pos = at + form.bytes.length
-      for (let i = 0; i < forms.length; i++) {
-        if (next[i] !== -1 && next[i] < pos) next[i] = data.indexOf(forms[i].bytes, pos)
-      }
       if (pos > holdFrom) holdFrom = final ? n : this.tailStart(data, pos)
     }
 

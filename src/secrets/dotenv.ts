@@ -104,12 +104,16 @@ export function parseDotenvFile(text: string): DotenvParse {
       const trailing = text.slice(close + 1, closeLineEnd).trim()
       const endLine = line + countLines(text, pos, close)
       if (trailing !== '' && !trailing.startsWith('#')) {
-        errors.push({line, message: `unexpected text after the closing quote of ${key}`})
-      } else {
-        const raw = text.slice(valueStart + 1, close).replace(/\r\n/g, '\n')
-        const value = quote === '"' ? unescapeDouble(raw) : raw
-        entries.push({key, value, line, endLine, start: pos, end: closeNext, quote})
+        // Across lines, the "closing" quote most likely opens a later value: report this line
+        // only and resume on the next one, so later entries still parse.
+        const multiLine = endLine > line
+        errors.push({line, message: multiLine ? `unclosed ${quote} quote in the value of ${key}` : `unexpected text after the closing quote of ${key}`})
+        pos = multiLine ? next : closeNext
+        line = multiLine ? line + 1 : endLine + 1
+        continue
       }
+      const raw = text.slice(valueStart + 1, close).replace(/\r\n/g, '\n')
+      entries.push({key, value: quote === '"' ? unescapeDouble(raw) : raw, line, endLine, start: pos, end: closeNext, quote})
       pos = closeNext
       line = endLine + 1
       continue

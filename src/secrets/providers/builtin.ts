@@ -32,7 +32,7 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
         pattern: `sk-(?:proj|svcacct|service)-${OPENAI_HALF}T3BlbkFJ${OPENAI_HALF}`,
         keywords: ['t3blbkfj'],
         env: 'OPENAI_API_KEY',
-        description: 'sk-proj-… (164 characters)',
+        description: 'sk-proj-…T3BlbkFJ…',
       },
       {
         id: 'openai-legacy-api-key',

@@ -1,0 +1,60 @@
+/** Audit queries for `audit tail` and `audit verify`: typed options in, records or a report out. */
+import {parseDuration} from '../cli/duration.js'
+import {VaultError, usageError} from '../cli/errors.js'
+import type {AuditAnchor, AuditRecord} from './events.js'
+import type {AuditLog, AuditVerifyReport} from './log.js'
+
+/** "2026-11-01", an ISO time, or a duration back from now ("1h", "7d"). */
+export function parseSince(text: string, now: Date): Date {
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const time = Date.parse(text)
+    if (Number.isNaN(time)) throw usageError(`--since: cannot read the date "${text}"`)
+    return new Date(time)
+  }
+  return new Date(now.getTime() - parseDuration(text, '--since'))
+}
+
+export interface TailQuery {
+  limit: number
+  asset?: string
+  type?: string
+  since?: Date
+}
+
+export function tailAudit(log: AuditLog, query: TailQuery): AuditRecord[] {
+  if (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 100_000) throw usageError('-n must be between 1 and 100000')
+  return log.tail(query)
+}
+
+export function matchesQuery(record: AuditRecord, query: Omit<TailQuery, 'limit'>): boolean {
+  if (query.asset && record.asset !== query.asset) return false
+  if (query.type && record.type !== query.type && !record.type.startsWith(`${query.type}.`)) return false
+  if (query.since && Date.parse(record.ts) < query.since.getTime()) return false
+  return true
+}
+
+/** Polls for new records until the signal aborts; no daemon, no watcher state on disk. */
+export async function followAudit(log: AuditLog, afterSeq: number, query: Omit<TailQuery, 'limit'>, emit: (record: AuditRecord) => void, signal: AbortSignal, intervalMs = 250): Promise<void> {
+  let last = afterSeq
+  while (!signal.aborted) {
+    for (const record of log.readAfter(last)) {
+      last = record.seq
+      if (matchesQuery(record, query)) emit(record)
+    }
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, intervalMs)
+      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(undefined) }, {once: true})
+    })
+  }
+}
+
+export function verifyAudit(log: AuditLog, key: Buffer, anchor: AuditAnchor | null): AuditVerifyReport {
+  const report = log.verify(key, anchor)
+  if (!report.ok) {
+    throw new VaultError('ROLLBACK', `audit log verification failed at record ${report.firstBadSeq ?? '?'}: ${report.problem ?? 'unknown problem'}`, {
+      suggestions: ['the log was edited, truncated or rolled back; keep a copy of it and of the vault for investigation, and restore both from a trusted backup'],
+      details: {report},
+    })
+  }
+  return report
+}

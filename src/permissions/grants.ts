@@ -1,0 +1,112 @@
+/** Grants: time-bound, optionally use-limited approvals of asset x capability; revocable. */
+import type {AuthenticatedVault} from '../cli/context.js'
+import {VaultError, usageError} from '../cli/errors.js'
+import {randomBytes, toB64} from '../secrets/crypto.js'
+import type {GrantRecord, VaultBody} from '../secrets/vault-schema.js'
+import {capabilityMatches, parseCapabilityPattern} from './capability.js'
+import {grantTtl} from './ttl-policy.js'
+
+export type GrantState = 'active' | 'expired' | 'revoked' | 'used-up' | 'pending'
+
+export interface GrantView extends GrantRecord {
+  state: GrantState
+}
+
+export function grantState(grant: GrantRecord, now: Date): GrantState {
+  if (grant.revoked) return 'revoked'
+  if (grant.usesLeft === 0) return 'used-up'
+  const t = now.getTime()
+  if (t < Date.parse(grant.notBefore)) return 'pending'
+  if (t >= Date.parse(grant.expires)) return 'expired'
+  return 'active'
+}
+
+/** The active grant with the most time left that covers the capability, or why none does. */
+export function findGrant(body: VaultBody, asset: string, capability: string, now: Date): {grant?: GrantRecord; reason?: string} {
+  const covering = body.grants.filter((grant) => grant.asset === asset && capabilityMatches(grant.capability, capability))
+  const active = covering.filter((grant) => grantState(grant, now) === 'active').sort((a, b) => Date.parse(b.expires) - Date.parse(a.expires))
+  if (active.length > 0) return {grant: active[0]}
+  if (covering.length === 0) return {reason: 'no grant'}
+  const latest = covering.sort((a, b) => Date.parse(b.approved) - Date.parse(a.approved))[0]
+  const state = grantState(latest, now)
+  const detail = state === 'expired' ? `grant ${latest.id} expired at ${latest.expires}`
+    : state === 'revoked' ? `grant ${latest.id} was revoked${latest.revokedReason ? ` (${latest.revokedReason})` : ''}`
+      : state === 'used-up' ? `grant ${latest.id} has no uses left` : `grant ${latest.id} is not valid before ${latest.notBefore}`
+  return {reason: detail}
+}
+
+export interface ApproveOptions {
+  asset: string
+  capability: string
+  ttlMs?: number
+  uses?: number
+  reason?: string
+  now: Date
+}
+
+export function buildGrant(body: VaultBody, options: ApproveOptions): GrantRecord {
+  const capability = parseCapabilityPattern(options.capability)
+  if (!body.assets.some((asset) => asset.name === options.asset)) {
+    throw new VaultError('INVALID_INPUT', `no asset named "${options.asset}"`, {suggestions: ['register it first: codex-vault bind PATH --name ' + options.asset, 'list assets: codex-vault asset list']})
+  }
+  if (options.uses !== undefined && (!Number.isSafeInteger(options.uses) || options.uses < 1)) throw usageError('--uses must be a whole number of at least 1')
+  const ttl = grantTtl(capability, options.ttlMs)
+  const now = options.now.toISOString()
+  return {
+    id: `g_${toB64(randomBytes(6))}`, asset: options.asset, capability, approved: now, notBefore: now,
+    expires: new Date(options.now.getTime() + ttl).toISOString(), usesLeft: options.uses ?? null,
+    ...(options.reason ? {reason: options.reason} : {}), revoked: null,
+  }
+}
+
+export async function approveGrant(vault: AuthenticatedVault, options: ApproveOptions): Promise<GrantRecord> {
+  return vault.transact((body) => {
+    const grant = buildGrant(body, options)
+    body.grants.push(grant)
+    return {result: grant, events: [{type: 'grant.approve', outcome: 'ok', asset: grant.asset, capability: grant.capability,
+      data: {grant: grant.id, expires: grant.expires, uses: grant.usesLeft, ...(grant.reason ? {reason: grant.reason} : {})}}]}
+  })
+}
+
+export function listGrants(body: VaultBody, options: {asset?: string; all: boolean; now: Date}): GrantView[] {
+  return body.grants
+    .filter((grant) => !options.asset || grant.asset === options.asset)
+    .map((grant) => ({...grant, state: grantState(grant, options.now)}))
+    .filter((grant) => options.all || grant.state === 'active' || grant.state === 'pending')
+    .sort((a, b) => a.asset.localeCompare(b.asset) || a.capability.localeCompare(b.capability) || a.approved.localeCompare(b.approved))
+}
+
+export interface RevokeOptions {
+  id?: string
+  asset?: string
+  capability?: string
+  reason?: string
+  now: Date
+}
+
+/** Mark matching live grants revoked inside a transaction; returns their ids. */
+export function revokeMatching(body: VaultBody, options: RevokeOptions): string[] {
+  const revoked: string[] = []
+  for (const grant of body.grants) {
+    if (grant.revoked) continue
+    if (options.id && grant.id !== options.id) continue
+    if (options.asset && grant.asset !== options.asset) continue
+    if (options.capability && !capabilityMatches(options.capability, grant.capability) && grant.capability !== options.capability) continue
+    grant.revoked = options.now.toISOString()
+    if (options.reason) grant.revokedReason = options.reason
+    revoked.push(grant.id)
+  }
+  return revoked
+}
+
+export async function revokeGrants(vault: AuthenticatedVault, options: RevokeOptions): Promise<string[]> {
+  if (!options.id && !options.asset) throw usageError('say which grants to revoke: a grant ID, or --asset X [--capability C]')
+  if (options.id && !vault.body.grants.some((grant) => grant.id === options.id)) {
+    throw new VaultError('INVALID_INPUT', `no grant with id ${options.id}`, {suggestions: ['list grants: codex-vault grant list --all']})
+  }
+  return vault.transact((body) => {
+    const ids = revokeMatching(body, options)
+    return {result: ids, events: [{type: 'grant.revoke', outcome: 'ok', asset: options.asset, capability: options.capability,
+      data: {grants: ids, ...(options.reason ? {reason: options.reason} : {})}}]}
+  })
+}

@@ -1,0 +1,160 @@
+import fs from 'node:fs'
+import path from 'node:path'
+
+import {expect} from 'chai'
+
+import type {AuditAnchor} from '../../src/audit/events.js'
+import {AuditLog} from '../../src/audit/log.js'
+import {encodeRecord, parsePayload} from '../../src/audit/record.js'
+import {event, expectVaultError, randomKey, recordOffsets, removeDir, tempDir} from './helpers.js'
+
+/** The attacker's re-chain: same contents, every record unsealed, hashes recomputed without the key. */
+function rechain(file: string): void {
+  const bytes = fs.readFileSync(file)
+  const out: Buffer[] = []
+  let prev: Buffer = Buffer.alloc(32)
+  for (const offset of recordOffsets(file)) {
+    const length = bytes.readUInt32LE(offset + 4)
+    const payload = parsePayload(bytes.subarray(offset + 8, offset + 8 + length))
+    if (typeof payload === 'string') throw new Error(payload)
+    const encoded = encodeRecord({...payload, prev: prev.toString('hex'), sealed: false}, prev, null)
+    out.push(encoded.bytes)
+    prev = encoded.hash
+  }
+  fs.writeFileSync(file, Buffer.concat(out))
+}
+
+describe('audit verify', () => {
+  let dir: string
+  let file: string
+  let key: Buffer
+  let log: AuditLog
+  let anchor: AuditAnchor
+  let pristine: Buffer
+  let offsets: number[]
+
+  before(() => {
+    dir = tempDir()
+    file = path.join(dir, 'vault.cv.audit')
+    key = randomKey()
+    log = new AuditLog({path: file})
+    for (let i = 0; i < 1000; i++) {
+      const sealed = i % 3 !== 1
+      const a = log.append(sealed ? event(i) : {type: 'session.deny', outcome: 'deny', reason: 'no session'}, sealed ? key : null)
+      if (sealed) anchor = a
+    }
+    // a few unsealed denials after the anchor, as before an unlock
+    log.append({type: 'session.deny', outcome: 'deny'}, null)
+    pristine = fs.readFileSync(file)
+    offsets = recordOffsets(file)
+  })
+  after(() => removeDir(dir))
+  afterEach(() => fs.writeFileSync(file, pristine))
+
+  const seqAt = (offset: number): number => {
+    let seq = 0
+    while (seq + 1 < offsets.length && offsets[seq + 1] <= offset) seq++
+    return seq
+  }
+
+  it('accepts 1000 mixed sealed/unsealed records', () => {
+    const report = log.verify(key, anchor)
+    expect(report).to.deep.include({ok: true, records: 1001, segments: 1, sealed: 667})
+    expect(report.head?.seq).to.equal(1000)
+    expect(log.verify(key, null).ok).to.equal(true)
+  })
+
+  it('names the record when any byte of a sealed record is flipped', () => {
+    const seq = 300 // sealed
+    const end = offsets[seq + 1]
+    for (let offset = offsets[seq]; offset < end; offset++) {
+      const bytes = Buffer.from(pristine)
+      bytes[offset] ^= 0x40
+      fs.writeFileSync(file, bytes)
+      const report = log.verify(key, anchor)
+      expect(report.ok, `offset ${offset}`).to.equal(false)
+      expect(report.firstBadSeq, `offset ${offset}: ${report.problem}`).to.equal(seq)
+    }
+  })
+
+  it('names the first bad record for random flips across the file', () => {
+    for (let n = 0; n < 200; n++) {
+      const offset = Math.floor(Math.random() * pristine.length)
+      const bytes = Buffer.from(pristine)
+      bytes[offset] ^= 1 << (n % 8)
+      fs.writeFileSync(file, bytes)
+      const report = log.verify(key, anchor)
+      expect(report.ok, `offset ${offset}`).to.equal(false)
+      expect(report.firstBadSeq, `offset ${offset}`).to.equal(seqAt(offset))
+    }
+  })
+
+  it('catches an edit whose frame check was recomputed (MAC or link fails)', () => {
+    const seq = 600 // sealed
+    const bytes = Buffer.from(pristine)
+    const length = bytes.readUInt32LE(offsets[seq] + 4)
+    const payload = parsePayload(bytes.subarray(offsets[seq] + 8, offsets[seq] + 8 + length))
+    if (typeof payload === 'string') throw new Error(payload)
+    const forged = encodeRecord({...payload, outcome: 'deny'}, Buffer.from(payload.prev, 'hex'), null)
+    // keep the record sealed:true with its old MAC so only the MAC can tell
+    const sealedForged = encodeRecord({...payload, outcome: 'deny'}, Buffer.from(payload.prev, 'hex'), randomKey())
+    for (const record of [forged.bytes, sealedForged.bytes]) {
+      fs.writeFileSync(file, Buffer.concat([bytes.subarray(0, offsets[seq]), record, bytes.subarray(offsets[seq + 1])]))
+      const report = log.verify(key, anchor)
+      expect(report.ok).to.equal(false)
+      expect(report.firstBadSeq).to.be.within(seq, seq + 1)
+    }
+  })
+
+  it('an edit before the anchor passes the O(1) check but fails verify', () => {
+    const bytes = Buffer.from(pristine)
+    bytes[offsets[10] + 20] ^= 0x02
+    fs.writeFileSync(file, bytes)
+    expect(log.checkAnchor(anchor).recordsAfter).to.equal(1)
+    expect(log.verify(key, anchor)).to.include({ok: false, firstBadSeq: 10})
+  })
+
+  it('rejects a log re-chained with unkeyed hashes and zero MACs', () => {
+    rechain(file)
+    const report = log.verify(key, anchor)
+    expect(report.ok).to.equal(false)
+    expect(report.firstBadSeq).to.be.at.most(anchor.seq)
+    expect(report.problem).to.match(/anchor/)
+    expectVaultError(() => log.checkAnchor(anchor), 'ROLLBACK', 10)
+  })
+
+  it('rejects a wrong key at the first sealed record', () => {
+    expect(log.verify(randomKey(), anchor)).to.include({ok: false, firstBadSeq: 0})
+    expectVaultError(() => log.verify(Buffer.alloc(8), anchor), 'INTERNAL', 1)
+  })
+
+  it('names the first missing seq after truncation at record boundaries', () => {
+    for (const k of [1, 2, 10]) {
+      fs.writeFileSync(file, pristine.subarray(0, offsets[1001 - k]))
+      const report = log.verify(key, anchor)
+      if (k === 1) {
+        // only the unsealed denial after the anchor was removed: undetectable by design
+        expect(report.ok).to.equal(true)
+      } else {
+        expect(report).to.include({ok: false, firstBadSeq: 1001 - k})
+      }
+    }
+  })
+
+  it('reports a sealed record after the anchor (vault older than its log) unless allowed', () => {
+    const older = log.tail({limit: 1, type: 'run'})[0]
+    const olderAnchor = {segment: 0, seq: older.seq - 3, offset: offsets[older.seq - 3], head: log.tail({limit: 1000}).find((r) => r.seq === older.seq - 3)!.hash}
+    const report = log.verify(key, olderAnchor)
+    expect(report.ok).to.equal(false)
+    expect(report.problem).to.match(/older than its audit log/)
+    expect(log.verify(key, olderAnchor, {allowSealedAfter: 10}).ok).to.equal(true)
+  })
+
+  it('fails on a missing log when an anchor exists, and on garbage', () => {
+    fs.rmSync(file)
+    expect(log.verify(key, anchor)).to.include({ok: false, firstBadSeq: 0})
+    expect(log.verify(key, null)).to.include({ok: true, records: 0})
+    fs.writeFileSync(file, Buffer.from('CVA1\xff\xff\xff\xff garbage that is not a record', 'latin1'))
+    expect(log.verify(key, null)).to.include({ok: false, firstBadSeq: 0})
+  })
+})
