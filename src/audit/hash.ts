@@ -22,17 +22,30 @@ export function checkAuditKey(key: Buffer): void {
   }
 }
 
-/** hash_i = BLAKE2b-256(hash_{i-1} || payload_i): unkeyed, so denials can be chained before unlock. */
-export function chainHash(prev: Buffer, payload: Buffer, out: Buffer = Buffer.allocUnsafe(HASH_BYTES)): Buffer {
-  sodium.crypto_generichash_batch(out, [prev, payload])
+/**
+ * hash_i = BLAKE2b-256(hash_{i-1} || payload_i): unkeyed, so denials can be chained before unlock.
+ * One crypto_generichash call over a scratch copy is several times cheaper than the batch API
+ * (which makes one native call per part), and verify runs this once per record.
+ */
+export function chainHash(prev: Buffer, payload: Buffer, out: Buffer = Buffer.allocUnsafe(HASH_BYTES), scratch?: Buffer): Buffer {
+  const size = HASH_BYTES + payload.length
+  const input = scratch && scratch.length >= size ? scratch.subarray(0, size) : Buffer.allocUnsafe(size)
+  prev.copy(input, 0)
+  payload.copy(input, HASH_BYTES)
+  sodium.crypto_generichash(out, input)
   return out
 }
 
 /** mac_i = BLAKE2b-256 keyed(K_audit, "cv1/audit" || hash_i); binds the record to its place in the chain. */
-export function sealMac(key: Buffer, hash: Buffer, out: Buffer = Buffer.allocUnsafe(MAC_BYTES)): Buffer {
-  sodium.crypto_generichash_batch(out, [MAC_DOMAIN, hash], key)
+export function sealMac(key: Buffer, hash: Buffer, out: Buffer = Buffer.allocUnsafe(MAC_BYTES), scratch?: Buffer): Buffer {
+  const input = scratch ?? Buffer.allocUnsafe(MAC_DOMAIN.length + HASH_BYTES)
+  MAC_DOMAIN.copy(input, 0)
+  hash.copy(input, MAC_DOMAIN.length)
+  sodium.crypto_generichash(out, input.subarray(0, MAC_DOMAIN.length + HASH_BYTES), key)
   return out
 }
+
+export const MAC_INPUT_BYTES = MAC_DOMAIN.length + HASH_BYTES
 
 /** Constant-time comparison of two equal-length buffers. */
 export function equalBytes(a: Buffer, b: Buffer): boolean {

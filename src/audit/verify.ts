@@ -10,7 +10,7 @@ import type {AnchorCheckOptions} from './anchor.js'
 import {ChainState} from './chain.js'
 import type {AuditAnchor} from './events.js'
 import {archivePath, closeQuietly, listArchives, openRead, unavailable} from './files.js'
-import {MAC_BYTES, checkAuditKey, equalBytes, isZero, sealMac} from './hash.js'
+import {MAC_BYTES, MAC_INPUT_BYTES, checkAuditKey, equalBytes, isZero, sealMac} from './hash.js'
 import {HEADER_BYTES} from './record.js'
 import {scanForward} from './scan.js'
 
@@ -33,12 +33,17 @@ export function verifyLog(live: string, key: Buffer, anchor: AuditAnchor | null,
   const report: AuditVerifyReport = {ok: true, records: 0, segments: 0, sealed: 0, head: null}
   const state = new ChainState()
   const mac = Buffer.allocUnsafe(MAC_BYTES)
+  const macInput = Buffer.allocUnsafe(MAC_INPUT_BYTES)
   let sealedAfter = 0
   let anchorSeen = false
+  let last: Omit<AuditAnchor, 'head'> | null = null
+  // set when a record parsed and chained but failed a later check (state.seq has moved past it)
+  let badSeq: number | undefined
   const fail = (problem: string): AuditVerifyReport => {
     report.ok = false
-    report.firstBadSeq = state.seq
+    report.firstBadSeq = badSeq ?? state.seq
     report.problem = problem
+    delete report.head
     return report
   }
 
@@ -69,31 +74,31 @@ export function verifyLog(live: string, key: Buffer, anchor: AuditAnchor | null,
         const {payload} = step
         const stored = buf.subarray(payloadStart + length, payloadStart + length + MAC_BYTES)
         if (payload.sealed) {
-          if (!equalBytes(sealMac(key, step.hash, mac), stored)) {
+          if (!equalBytes(sealMac(key, step.hash, mac, macInput), stored)) {
             problem = 'seal (MAC) does not verify: record edited, or a different key'
-            state.seq -= 1
+            badSeq = payload.seq
             return false
           }
         } else if (!isZero(stored)) {
           problem = 'unsealed record carries a MAC'
-          state.seq -= 1
+          badSeq = payload.seq
           return false
         }
         if (anchor && payload.seq === anchor.seq) {
           anchorSeen = true
-          if (!payload.sealed || segment !== anchor.segment || offset !== anchor.offset || step.hashHex !== anchor.head) {
+          if (!payload.sealed || segment !== anchor.segment || offset !== anchor.offset || step.hash.toString('hex') !== anchor.head) {
             problem = 'record does not match the vault\'s anchor (log re-chained, edited or replaced)'
-            state.seq -= 1
+            badSeq = payload.seq
             return false
           }
         } else if (anchor && payload.seq > anchor.seq && payload.sealed && ++sealedAfter > allowed) {
           problem = 'a sealed record follows the vault\'s anchor: the vault is older than its audit log'
-          state.seq -= 1
+          badSeq = payload.seq
           return false
         }
         report.records++
         if (payload.sealed) report.sealed++
-        report.head = {segment, seq: payload.seq, offset, head: step.hashHex}
+        last = {segment, seq: payload.seq, offset}
         return true
       })
       if (problem === undefined && end.status === 'bad') problem = `damaged record (${end.why})`
@@ -109,5 +114,7 @@ export function verifyLog(live: string, key: Buffer, anchor: AuditAnchor | null,
     if (problem !== undefined) return fail(problem)
   }
   if (anchor && !anchorSeen) return fail(`the log ends before the anchored record (seq ${anchor.seq}): truncated or rolled back`)
+  const final = last as Omit<AuditAnchor, 'head'> | null
+  report.head = final && {...final, head: state.headHex}
   return report
 }

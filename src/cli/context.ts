@@ -34,7 +34,7 @@ export interface AuthenticatedVault extends OpenedVault {
   via: {kind: 'session'; sessionId: string; expiresAt: string} | {kind: 'passphrase'}
   catalog(): Promise<Catalog>
   transact<T>(mutate: (body: VaultBody) => TransactionOutcome<T> | Promise<TransactionOutcome<T>>): Promise<T>
-  /** one audit record for a denial, sealed, with the anchor moved to it; the vault body is otherwise unchanged */
+  /** one sealed audit record (a denial, a run's exit) with the anchor moved to it; the body is otherwise unchanged */
   recordDenial(event: AuditEvent): Promise<void>
   close(): void
 }

@@ -14,6 +14,12 @@ export type JsonFailure = {error: {code: string; message: string; suggestions: s
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof VaultCommand)['baseFlags'] & T['flags']>
 
+/** A VaultError may carry a conventional process code in details.exitCode (run: 127 for a missing command). */
+function exitCodeOf(error: Error & {exitCode?: number; oclif?: {exit?: number}}): number {
+  if (error instanceof VaultError) return typeof error.details?.exitCode === 'number' ? error.details.exitCode : error.exitCode
+  return error.oclif?.exit ?? error.exitCode ?? ExitCode.Internal
+}
+
 export abstract class VaultCommand<T> extends Command {
   static override baseFlags = {
     'lock-timeout': Flags.string({
@@ -74,8 +80,9 @@ export abstract class VaultCommand<T> extends Command {
     return super.finally(error)
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    const exit = error instanceof VaultError ? error.exitCode : (error.oclif?.exit ?? error.exitCode ?? ExitCode.Internal)
+  protected override async catch(error: Error & {code?: string; exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (error.code === 'EEXIT') throw error // this.exit(): a deliberate exit code (run passes the child's through)
+    const exit = exitCodeOf(error)
     process.exitCode = exit
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(error))
@@ -97,7 +104,7 @@ export abstract class VaultCommand<T> extends Command {
 
   protected override toErrorJson(error: unknown): JsonFailure {
     const e = error as Error & {code?: string; exitCode?: number; suggestions?: string[]; details?: Record<string, unknown>; oclif?: {exit?: number}}
-    const status = e instanceof VaultError ? e.exitCode : (e.oclif?.exit ?? e.exitCode ?? ExitCode.Internal)
+    const status = exitCodeOf(e)
     const code = e instanceof VaultError ? e.code : (status === ExitCode.Usage ? 'USAGE' : 'INTERNAL')
     return {error: {code, message: e.message, suggestions: e.suggestions ?? [], ...(e.details ? {details: e.details} : {})}, status, warnings: this.warnings}
   }

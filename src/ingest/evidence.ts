@@ -14,6 +14,7 @@
  */
 import path from 'node:path'
 import type {Provider} from '../secrets/providers/schema.js'
+import type {KeywordHit} from './keyword-scanner.js'
 import {LONG_LINE, type LineIndex} from './lines.js'
 import {goPathProviders, jsModuleProviders, pyModuleProviders, type Signatures} from './signatures.js'
 
@@ -35,11 +36,6 @@ export interface Evidence {
   env?: string
 }
 
-/** A keyword hit from the combined prefilter: its offset and the lowercase keyword. */
-export interface KeywordHit {
-  offset: number
-  keyword: string
-}
 
 export type FileKind = 'js' | 'py' | 'go' | 'rb' | 'php' | 'rs' | 'shell' | 'env-file' | 'config-yaml' | 'yaml' | 'doc' | 'other'
 
@@ -156,6 +152,21 @@ function importEvidence(out: Collector, line: number, providers: Provider[], det
   for (const p of providers) out.push(line, 'import', p.id, 'strong', detail)
 }
 
+const EXPLICIT_KEY = /api_?key|token|auth|secret|credential/i
+
+/** `Name(` or `new Name (`, not glued to a longer identifier on either side (`AzureOpenAI(`). */
+function isConstructorCall(text: string, offset: number, length: number): boolean {
+  const before = offset > 0 ? text.charCodeAt(offset - 1) : 32
+  if (isIdentChar(before)) return false
+  let i = offset + length
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++
+  return text.charCodeAt(i) === 40 // (
+}
+
+function isIdentChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36
+}
+
 function codeEvidence(input: FileInput, sig: Signatures, out: Collector): {importOffsets: Set<number>; aiSdk: boolean} {
   const {text} = input
   const importOffsets = new Set<number>()
@@ -214,17 +225,18 @@ function codeEvidence(input: FileInput, sig: Signatures, out: Collector): {impor
     default:
       break
   }
-  if (sig.constructorRegex) {
-    for (const m of text.matchAll(sig.constructorRegex)) {
-      if (!isCodeAt(input, m.index)) continue
-      const written = m[1]
-      const providers = sig.byConstructor.get(written) ?? sig.byConstructor.get(written.slice(written.indexOf('.') + 1)) ?? []
+  for (const hit of input.hits) {
+    const targets = sig.byKeyword.get(hit.keyword)
+    if (!targets || targets.constructors.length === 0) continue
+    for (const {name, providers} of targets.constructors) {
+      if (!text.startsWith(name, hit.offset) || !isConstructorCall(text, hit.offset, name.length) || !isCodeAt(input, hit.offset)) continue
       // An explicit key argument means the SDK does not read its default variable; the env
       // reference inside the argument (if any) is evidence on its own.
-      const args = text.slice(m.index + m[0].length, m.index + m[0].length + 300).split(/\)\s*[;\n]/)[0]
-      const explicit = /api_?key|token|auth/i.test(args)
+      const open = text.indexOf('(', hit.offset + name.length)
+      const args = text.slice(open + 1, open + 300).split(/\)\s*[;\n]/)[0]
+      const explicit = EXPLICIT_KEY.test(args)
       for (const p of providers) {
-        out.push(input.lines.lineOf(m.index), 'sdk-constructor', p.id, 'strong', explicit ? `${written} (explicit key)` : written, explicit ? undefined : p.env[0])
+        out.push(input.lines.lineOf(hit.offset), 'sdk-constructor', p.id, 'strong', explicit ? `${name} (explicit key)` : name, explicit ? undefined : p.env[0])
       }
     }
   }

@@ -3,7 +3,7 @@
  * plus an exact-bytes search for the vault's own stored values (zero false positives).
  * A leak never carries the value: only a short, masked preview.
  */
-import type {KeywordHit} from './evidence.js'
+import type {KeywordHit} from './keyword-scanner.js'
 import {type LineIndex, lineOfByte} from './lines.js'
 import type {LeakRule, Signatures} from './signatures.js'
 

@@ -96,7 +96,7 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
     // latin1 maps bytes 1:1 to chars: the cheapest decode, and keys, env names and module names are ASCII.
     const text = content.toString('latin1')
     const lines = new LineIndex(text)
-    const hits = findKeywordHits(sig, text)
+    const hits = findKeywordHits(sig, content)
     const name = path.posix.basename(entry.rel)
     if (hits.length > 0) {
       result.leaks.push(...findFormatLeaks({rel: entry.rel, text, lines, hits, exampleFile: isEnvExampleName(name)}, sig, knownStrings))

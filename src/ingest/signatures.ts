@@ -3,6 +3,7 @@
  * handful of passes whatever the size of the catalog.
  */
 import type {KeyFormat, Provider} from '../secrets/providers/schema.js'
+import {KeywordScanner, type KeywordHit} from './keyword-scanner.js'
 
 export interface LeakRule {
   id: string
@@ -15,6 +16,8 @@ export interface LeakRule {
 interface KeywordTargets {
   rules: LeakRule[]
   mentions: Provider[]
+  /** SDK constructor names (case as written) whose lowercase form is this keyword */
+  constructors: {name: string; providers: Provider[]}[]
 }
 
 export interface Signatures {
@@ -35,10 +38,9 @@ export interface Signatures {
   byNpm: Map<string, Provider[]>
   /** Ruby requires, PHP namespaces, Rust crates as written in code */
   byOtherImport: Map<string, Provider[]>
-  constructorRegex: RegExp | undefined
   byConstructor: Map<string, Provider[]>
-  /** one combined prefilter over every leak keyword and mention keyword */
-  keywordRegex: RegExp | undefined
+  /** one combined prefilter over every leak keyword, mention keyword and constructor name */
+  scanner: KeywordScanner
   byKeyword: Map<string, KeywordTargets>
   rules: LeakRule[]
   aggregators: Provider[]
@@ -59,10 +61,6 @@ const GENERIC_CONSTRUCTORS = new Set(['Client', 'Api', 'API', 'Config', 'Configu
 
 export function normalisePypi(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-')
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
 
 function add(map: Map<string, Provider[]>, key: string, provider: Provider): void {
@@ -93,9 +91,8 @@ export function compileSignatures(providers: Provider[]): Signatures {
     byComposer: new Map(),
     byNpm: new Map(),
     byOtherImport: new Map(),
-    constructorRegex: undefined,
     byConstructor: new Map(),
-    keywordRegex: undefined,
+    scanner: new KeywordScanner([]),
     byKeyword: new Map(),
     rules: [],
     aggregators: [],
@@ -106,7 +103,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
   const target = (keyword: string): KeywordTargets => {
     const key = keyword.toLowerCase()
     let entry = keywordTargets.get(key)
-    if (!entry) keywordTargets.set(key, (entry = {rules: [], mentions: []}))
+    if (!entry) keywordTargets.set(key, (entry = {rules: [], mentions: [], constructors: []}))
     return entry
   }
   for (const provider of providers) {
@@ -156,25 +153,10 @@ export function compileSignatures(providers: Provider[]): Signatures {
       if (d.npm.includes('@ai-sdk/gateway') || d.imports.includes('@ai-sdk/gateway')) sig.gatewayForAiSdk ??= provider
     }
   }
-  const constructors = [...sig.byConstructor.keys()].sort((a, b) => b.length - a.length)
-  if (constructors.length > 0) {
-    // `new X(` or a bare `X(` call; `\b` keeps `AzureOpenAI(` from counting as `OpenAI(`.
-    sig.constructorRegex = new RegExp(`(?<![\\w.$])(?:new\\s+)?((?:[A-Za-z_$][\\w$]*\\.)?(?:${constructors.map(escapeRegex).join('|')}))\\s*\\(`, 'g')
-  }
-  // A hit on a keyword must also trigger the rules of every keyword it contains, because the
-  // alternation reports only one alternative per position.
-  const keys = [...keywordTargets.keys()].sort((a, b) => b.length - a.length || (a < b ? -1 : 1))
-  for (const key of keys) {
-    const merged: KeywordTargets = {rules: [], mentions: []}
-    for (const other of keys) {
-      if (!key.includes(other)) continue
-      const t = keywordTargets.get(other)!
-      for (const rule of t.rules) if (!merged.rules.includes(rule)) merged.rules.push(rule)
-      if (other === key) merged.mentions.push(...t.mentions)
-    }
-    sig.byKeyword.set(key, merged)
-  }
-  if (keys.length > 0) sig.keywordRegex = new RegExp(keys.map(escapeRegex).join('|'), 'gi')
+  for (const [name, list] of sig.byConstructor) target(name).constructors.push({name, providers: list})
+  // The scanner reports every keyword at every offset, overlapping ones included.
+  sig.byKeyword = keywordTargets
+  sig.scanner = new KeywordScanner(keywordTargets.keys())
   return sig
 }
 
@@ -207,19 +189,7 @@ export function goPathProviders(sig: Signatures, importPath: string): Provider[]
   return []
 }
 
-/**
- * The one prefilter pass per file: every occurrence of any leak or mention keyword, lowercase.
- * Advancing one character after each hit lets overlapping keywords all be seen.
- */
-export function findKeywordHits(sig: Signatures, text: string): {offset: number; keyword: string}[] {
-  const regex = sig.keywordRegex
-  if (!regex) return []
-  const hits: {offset: number; keyword: string}[] = []
-  regex.lastIndex = 0
-  let m: RegExpExecArray | null
-  while ((m = regex.exec(text)) !== null) {
-    hits.push({offset: m.index, keyword: m[0].toLowerCase()})
-    regex.lastIndex = m.index + 1
-  }
-  return hits
+/** The one prefilter pass per file: every occurrence of any keyword, in offset order. */
+export function findKeywordHits(sig: Signatures, bytes: Uint8Array, length = bytes.length): KeywordHit[] {
+  return sig.scanner.scan(bytes, length)
 }

@@ -63,8 +63,12 @@ export async function approveGrant(vault: AuthenticatedVault, options: ApproveOp
   return vault.transact((body) => {
     const grant = buildGrant(body, options)
     body.grants.push(grant)
+    // A new approval is the explicit way to lift a provider's kill switch (the capability's middle segment is the provider id).
+    const providerSegment = grant.capability.split('.')[1]
+    const lifted = body.killedProviders.filter((entry) => providerSegment === '*' || entry.provider === providerSegment).map((entry) => entry.provider)
+    body.killedProviders = body.killedProviders.filter((entry) => !lifted.includes(entry.provider))
     return {result: grant, events: [{type: 'grant.approve', outcome: 'ok', asset: grant.asset, capability: grant.capability,
-      data: {grant: grant.id, expires: grant.expires, uses: grant.usesLeft, ...(grant.reason ? {reason: grant.reason} : {})}}]}
+      data: {grant: grant.id, expires: grant.expires, uses: grant.usesLeft, ...(grant.reason ? {reason: grant.reason} : {}), ...(lifted.length > 0 ? {liftedKill: lifted} : {})}}]}
   })
 }
 

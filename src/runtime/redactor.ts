@@ -5,9 +5,19 @@ export interface MaskSecret {
   value: string
 }
 
-interface Form {
+/** One byte sequence to mask and what replaces it. */
+export interface SecretForm {
   bytes: Buffer
   replacement: Buffer
+}
+type Form = SecretForm
+
+/** Below this many characters masking a secret also masks innocent output, and the secret is weak anyway. */
+export const MIN_MASKABLE_LENGTH = 8
+
+/** Names of secrets too short to mask reliably, for the caller's warning (values are never returned). */
+export function shortMaskedSecrets(secrets: MaskSecret[], minLength = MIN_MASKABLE_LENGTH): string[] {
+  return secrets.filter((s) => s.value.length > 0 && s.value.length < minLength).map((s) => s.env)
 }
 
 /** Below this many characters a base64 fragment of a mis-aligned secret is too likely to occur by chance. */

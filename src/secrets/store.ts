@@ -76,7 +76,6 @@ export async function setSecret(vault: AuthenticatedVault, options: SetSecretOpt
   const provider = (await vault.catalog()).require(options.provider)
   const env = options.env ?? provider.env[0]
   const {warnings} = checkSecretValue(provider, env, options.value, {force: options.force})
-  if (provider.env.length > 1 && !options.env) warnings.push(`stored as ${env}; ${provider.name} SDKs also read ${provider.env.slice(1).join(', ')} (use --env to choose)`)
   const record = await vault.transact((body) => {
     if (body.secrets.some((existing) => existing.provider === provider.id && existing.env === env)) {
       throw new VaultError('INVALID_INPUT', `a ${provider.id} secret is already stored as ${env}; nothing was changed`, {

@@ -7,7 +7,7 @@ import {testProviders} from './fixtures/catalog.js'
 const sig = compileSignatures(testProviders)
 
 function evidence(rel: string, text: string): Evidence[] {
-  return extractEvidence({rel, text, lines: new LineIndex(text), kind: classifyFile(rel), hits: findKeywordHits(sig, text)}, sig)
+  return extractEvidence({rel, text, lines: new LineIndex(text), kind: classifyFile(rel), hits: findKeywordHits(sig, Buffer.from(text, 'latin1'))}, sig)
 }
 
 function envs(rel: string, text: string): string[] {

@@ -160,9 +160,10 @@ describe('runtime/child', function () {
 
     /** Runs a shell line in a detached 120x40 tmux pane; `keys` are typed once `readyText` shows. Returns the screen. */
     async function inTmux(line: string, options: {readyText?: string; keys?: string} = {}): Promise<string> {
-      const socket = `cv-test-${process.pid}-${Date.now()}`
-      execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', `cd ${process.cwd()}; ${line}; echo __DONE__; sleep 60`])
-      const screen = () => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p'], {encoding: 'utf8'})
+      // a socket inside the test's temp folder, so nothing is left behind in /tmp/tmux-<uid>
+      const socket = join(dir, `tmux-${Math.random().toString(16).slice(2)}.sock`)
+      execFileSync('tmux', ['-S', socket, 'new-session', '-d', '-x', '120', '-y', '40', `cd ${process.cwd()}; ${line}; echo __DONE__; sleep 60`])
+      const screen = () => execFileSync('tmux', ['-S', socket, 'capture-pane', '-p'], {encoding: 'utf8'})
       const waitFor = async (text: string) => {
         for (let i = 0; i < 150; i++) {
           const now = screen()
@@ -174,11 +175,11 @@ describe('runtime/child', function () {
       try {
         if (options.readyText) {
           await waitFor(options.readyText)
-          execFileSync('tmux', ['-L', socket, 'send-keys', options.keys ?? ''])
+          execFileSync('tmux', ['-S', socket, 'send-keys', options.keys ?? ''])
         }
         return await waitFor('__DONE__')
       } finally {
-        spawnSync('tmux', ['-L', socket, 'kill-server'])
+        spawnSync('tmux', ['-S', socket, 'kill-server'])
       }
     }
 
@@ -220,7 +221,7 @@ describe('runtime/child', function () {
 
     it('Ctrl-C reaches a piped child sharing the terminal exactly once', async () => {
       const line = wrapperLine({command: node, args: ['-e', countSigint], mask: [{env: 'K', value: canary()}]})
-      const screen = await inTmux(`${line} | cat; echo rc=\${PIPESTATUS[0]}`, {readyText: 'ready', keys: 'C-c'})
+      const screen = await inTmux(`{ ${line}; echo rc=$? >&2; } | cat`, {readyText: 'ready', keys: 'C-c'})
       expect(screen).to.include('sigint 1')
       expect(screen).to.not.include('sigint 2')
       expect(screen).to.include('rc=130')

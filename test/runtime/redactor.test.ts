@@ -4,7 +4,7 @@ import {pipeline} from 'node:stream/promises'
 
 import {expect} from 'chai'
 
-import {createRedactStream, redactAll, Redactor, secretForms} from '../../src/runtime/redactor.js'
+import {createRedactStream, redactAll, Redactor, secretForms, shortMaskedSecrets} from '../../src/runtime/redactor.js'
 import {canary, sleep} from './helpers.js'
 
 const B = (s: string) => Buffer.from(s, 'utf8')
@@ -187,5 +187,10 @@ describe('runtime/redactor', () => {
       }),
     )
     expect(Buffer.concat(chunks).toString()).to.equal('raw [REDACTED:K] json "[REDACTED:K]" url [REDACTED:K] end')
+  })
+
+  it('names the secrets too short to mask reliably, without their values', () => {
+    const secrets = [{env: 'SHORT', value: 'abcd'}, {env: 'LONG', value: canary()}, {env: 'EMPTY', value: ''}]
+    expect(shortMaskedSecrets(secrets)).to.deep.equal(['SHORT'])
   })
 })

@@ -1,0 +1,50 @@
+import {Flags} from '@oclif/core'
+
+import {approvalPrompt, canPrompt} from '../src/cli/approval-prompt.js'
+import {usageError} from '../src/cli/errors.js'
+import {VaultCommand} from '../src/cli/vault-command.js'
+import {type DryRunPlan, dryRun, runApp} from '../src/runtime/run-app.js'
+
+export default class Run extends VaultCommand<DryRunPlan | {exitCode: number; signal: string | null; durationMs: number}> {
+  static override summary = 'Run a command with exactly the keys its asset was granted, masked in its output.'
+  static override description = `Checks, for every capability requested (default: the asset's bound capabilities): the asset is enabled, an active grant covers it, its provider was not killed, and a key is stored. The child gets the parent environment minus every CODEX_VAULT_* variable (or a minimal one with --clean-env) plus the granted keys under the provider's env names; it is spawned without a shell. Its stdout and stderr are masked ([REDACTED:ENV_NAME]) unless --no-mask; on a terminal it still gets a terminal. Signals are forwarded; the exit code is the child's (128+N when it died of signal N).
+On a terminal a missing grant is asked about; otherwise the run is denied (exit 6) with the exact \`grant approve\` command to run. --dry-run performs every check and starts nothing.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --asset shop -- npm start',
+    '<%= config.bin %> <%= command.id %> --asset shop --capability ai.openai.inference -- node script.js',
+    '<%= config.bin %> <%= command.id %> --asset shop --dry-run --json',
+  ]
+  static override strict = false
+  static override flags = {
+    asset: Flags.string({description: 'asset name', required: true}),
+    capability: Flags.string({description: 'only these capabilities (repeatable; default: the asset\'s bound ones)', multiple: true}),
+    'clean-env': Flags.boolean({default: false, description: 'start the child from PATH, HOME, USER, LANG, TERM, TMPDIR, SHELL only'}),
+    'dry-run': Flags.boolean({default: false, description: 'check and show what would be injected; start nothing, change nothing'}),
+    mask: Flags.boolean({allowNo: true, default: true, description: 'mask injected values in the child\'s output (--no-mask hands it the real stdio)'}),
+  }
+
+  async run(): Promise<DryRunPlan | {exitCode: number; signal: string | null; durationMs: number}> {
+    const {argv, flags} = await this.parse(Run)
+    const [command, ...args] = argv as string[]
+    const vault = await this.openVault()
+    const now = () => new Date()
+    if (flags['dry-run']) {
+      const plan = await dryRun(vault, {asset: flags.asset, capabilities: flags.capability, now})
+      if (!this.jsonEnabled()) {
+        for (const item of plan.inject) this.log(`would inject ${item.env} (${item.capability}, grant ${item.grant} until ${item.expires}${item.usesLeft === null ? '' : `, ${item.usesLeft} use(s) left`})`)
+        for (const denial of plan.denials) this.log(`denied: ${denial.reason}\n  fix: ${denial.fix}`)
+        this.log(plan.allowed ? `run --asset ${plan.asset} would be allowed` : `run --asset ${plan.asset} would be denied (exit 6)`)
+      }
+      if (!plan.allowed) process.exitCode = 6
+      return plan
+    }
+    if (!command) throw usageError('run needs a command after --', ['codex-vault run --asset shop -- npm start'])
+    const {outcome} = await runApp(vault, {
+      asset: flags.asset, capabilities: flags.capability, command, args, mask: flags.mask, cleanEnv: flags['clean-env'], parentEnv: process.env,
+      stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, now, warn: (message) => this.warn(message),
+      approve: canPrompt(process.stdin, process.stderr) && !this.jsonEnabled() ? approvalPrompt(flags.asset, process.stdin, process.stderr) : undefined,
+    })
+    this.exit(outcome.exitCode)
+    return {exitCode: outcome.exitCode, signal: outcome.signal, durationMs: outcome.durationMs}
+  }
+}

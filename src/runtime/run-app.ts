@@ -1,0 +1,170 @@
+/**
+ * `run`: the product's main job. Boot has happened; here: authorize -> (approve on a terminal) ->
+ * record the allow (fsync) -> decrypt exactly the granted keys -> spawn without a shell, masked ->
+ * record the exit. A denial or a failed audit write means the child never starts.
+ */
+import {basename} from 'node:path'
+
+import type {AuditEvent} from '../audit/events.js'
+import {runsDirFor} from '../auth/paths.js'
+import type {AuthenticatedVault} from '../cli/context.js'
+import {VaultError} from '../cli/errors.js'
+import {approveGrant} from '../permissions/grants.js'
+import {wipe} from '../secrets/crypto.js'
+import {decryptSecret} from '../secrets/secret-crypto.js'
+import {type Denial, type RunDecision, authorizeRun} from './authorize.js'
+import {type ChildOutcome, disableCoreDumps, runChild} from './child.js'
+import {writeCredentialFile} from './credential-file.js'
+import {buildChildEnv, validateInjectedEnvName} from './env.js'
+import {registerRun} from './live-runs.js'
+
+export interface RunRequest {
+  asset: string
+  capabilities?: string[]
+  command: string
+  args: string[]
+  mask: boolean
+  cleanEnv: boolean
+  parentEnv: NodeJS.ProcessEnv
+  stdin: NodeJS.ReadStream
+  stdout: NodeJS.WriteStream
+  stderr: NodeJS.WriteStream
+  now: () => Date
+  warn: (message: string) => void
+  /** on a terminal: ask the owner about a missing grant; returns a TTL in ms, or null for no */
+  approve?: (denial: Denial) => Promise<number | null>
+}
+
+export interface DryRunPlan {
+  asset: string
+  allowed: boolean
+  inject: {env: string; capability: string; provider: string; grant: string; expires: string; usesLeft: number | null; fingerprint: string}[]
+  denials: Denial[]
+}
+
+const CI_RUN_VARS = ['GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'CI_JOB_ID', 'BUILDKITE_BUILD_ID', 'CIRCLE_WORKFLOW_ID', 'BUILD_ID']
+
+export function planOf(decision: RunDecision): DryRunPlan {
+  return {
+    asset: decision.asset,
+    allowed: decision.denials.length === 0,
+    inject: decision.allowed.flatMap((item) => item.inject.map((entry) => ({
+      env: entry.env, capability: item.capability, provider: item.provider, grant: item.grant.id, expires: item.grant.expires, usesLeft: item.grant.usesLeft, fingerprint: entry.fingerprint,
+    }))),
+    denials: decision.denials,
+  }
+}
+
+function denialError(decision: RunDecision): VaultError {
+  const reasons = decision.denials.map((denial) => denial.reason).join('; ')
+  return new VaultError('POLICY_DENY', `run denied for asset ${decision.asset}: ${reasons}`, {
+    suggestions: [...new Set(decision.denials.map((denial) => denial.fix))],
+    details: {denials: decision.denials},
+  })
+}
+
+async function decide(vault: AuthenticatedVault, request: RunRequest): Promise<RunDecision> {
+  const catalog = await vault.catalog()
+  let decision = authorizeRun(vault.body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
+  const askable = decision.denials.filter((denial) => denial.code === 'no-grant' || denial.code === 'provider-killed')
+  if (request.approve && askable.length > 0 && askable.length === decision.denials.length) {
+    for (const denial of askable) {
+      const ttlMs = await request.approve(denial)
+      if (ttlMs === null) return decision
+      await approveGrant(vault, {asset: request.asset, capability: denial.capability, ttlMs, reason: 'approved at the run prompt', now: request.now()})
+    }
+    decision = authorizeRun(vault.body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
+  }
+  return decision
+}
+
+export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest, 'asset' | 'capabilities' | 'now'>): Promise<DryRunPlan> {
+  return planOf(authorizeRun(vault.body, await vault.catalog(), {asset: request.asset, capabilities: request.capabilities, now: request.now()}))
+}
+
+/** The effect already happened: a failed exit record is reported, not turned into a different exit code. */
+async function recordExit(vault: AuthenticatedVault, request: RunRequest, event: Omit<AuditEvent, 'asset'>): Promise<void> {
+  try {
+    await vault.recordDenial({...event, asset: request.asset})
+  } catch (error) {
+    request.warn(`could not record the end of the run in the audit log: ${(error as Error).message}`)
+  }
+}
+
+/** Returns the exit code to leave with: the child's, or 128+N for signal N. */
+export async function runApp(vault: AuthenticatedVault, request: RunRequest): Promise<{outcome: ChildOutcome; plan: DryRunPlan}> {
+  const commandName = basename(request.command)
+  const decision = await decide(vault, request)
+  if (decision.denials.length > 0) {
+    await vault.recordDenial({type: 'run.deny', outcome: 'deny', asset: request.asset, reason: decision.denials.map((d) => d.reason).join('; '),
+      data: {capabilities: decision.requested, command: commandName}})
+    throw denialError(decision)
+  }
+  for (const item of decision.allowed) for (const entry of item.inject) validateInjectedEnvName(entry.env)
+  const catalog = await vault.catalog()
+  // Re-decide on the fresh body under the lock, consume uses, and record the allow before anything starts.
+  const allowed = await vault.transact((body) => {
+    const fresh = authorizeRun(body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
+    if (fresh.denials.length > 0) {
+      return {result: fresh, events: [{type: 'run.deny', outcome: 'deny' as const, asset: request.asset, reason: fresh.denials.map((d) => d.reason).join('; '), data: {capabilities: fresh.requested, command: commandName}}]}
+    }
+    const now = request.now().toISOString()
+    for (const item of fresh.allowed) {
+      const grant = body.grants.find((candidate) => candidate.id === item.grant.id)!
+      if (grant.usesLeft !== null) grant.usesLeft -= 1
+      for (const entry of item.inject) {
+        const record = body.secrets.find((candidate) => candidate.id === entry.secretId)!
+        record.lastInjected = now
+      }
+    }
+    const ci = CI_RUN_VARS.find((name) => request.parentEnv[name])
+    return {result: fresh, events: [{type: 'run.allow', outcome: 'allow' as const, asset: request.asset, data: {
+      capabilities: fresh.allowed.map((item) => item.capability), grants: fresh.allowed.map((item) => item.grant.id),
+      secrets: fresh.allowed.flatMap((item) => item.inject.map((entry) => `${entry.env}:${entry.fingerprint}`)),
+      command: commandName, pid: process.pid, ...(ci ? {ciRun: `${ci}=${request.parentEnv[ci]}`} : {}), masked: request.mask,
+    }}]}
+  })
+  if (allowed.denials.length > 0) throw denialError(allowed)
+
+  const inject: Record<string, string> = {}
+  const mask: {env: string; value: string}[] = []
+  const cleanups: (() => void)[] = []
+  try {
+    for (const item of allowed.allowed) {
+      for (const entry of item.inject) {
+        const record = vault.body.secrets.find((candidate) => candidate.id === entry.secretId)!
+        const value = decryptSecret(vault.header.vaultId, vault.keys, record)
+        const text = value.toString('utf8')
+        wipe(value)
+        if (entry.credentialFile) {
+          const file = writeCredentialFile(text)
+          cleanups.push(file.cleanup)
+          inject[entry.env] = file.path
+        } else inject[entry.env] = text
+        if (text.length < 8) request.warn(`${entry.env} is shorter than 8 characters; masking it would hide ordinary output, so check logs by hand`)
+        mask.push({env: entry.env, value: text})
+      }
+    }
+    disableCoreDumps()
+    const env = buildChildEnv({parent: request.parentEnv, inject, clean: request.cleanEnv})
+    const live = registerRun(runsDirFor(vault.path), {asset: request.asset, providers: allowed.allowed.map((item) => item.provider), capabilities: allowed.allowed.map((item) => item.capability)})
+    let outcome: ChildOutcome
+    try {
+      outcome = await runChild({
+        command: request.command, args: request.args, env, mask: request.mask ? mask.filter((m) => m.value.length >= 4) : null,
+        stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, onSpawn: (pid) => live.setChild(pid),
+      })
+    } catch (error) {
+      await recordExit(vault, request, {type: 'run.error', outcome: 'error', reason: (error as Error).message, data: {command: commandName}})
+      throw error
+    } finally {
+      live.remove()
+    }
+    await recordExit(vault, request, {type: 'run.exit', outcome: 'ok', data: {
+      command: commandName, exitCode: outcome.exitCode, signal: outcome.signal, durationMs: Math.round(outcome.durationMs), pty: outcome.pty,
+    }})
+    return {outcome, plan: planOf(allowed)}
+  } finally {
+    for (const cleanup of cleanups) cleanup()
+  }
+}

@@ -1,0 +1,56 @@
+/** The scanner against the real built-in catalog (src/secrets/providers/builtin.ts). */
+import {expect} from 'chai'
+import {resolve} from '../../src/ingest/resolver.js'
+import {scanProject} from '../../src/ingest/scan.js'
+import {loadCatalog} from '../../src/secrets/providers/catalog.js'
+import {checkPlantedKeys} from './helpers/planted.js'
+import {copyFixture, makeTmp, removeTmp, writeTree} from './helpers/tmp.js'
+
+describe('ingest with the built-in catalog', () => {
+  const providers = loadCatalog([]).providers
+  const dirs: string[] = []
+  afterEach(() => {
+    while (dirs.length > 0) removeTmp(dirs.pop()!)
+  })
+
+  it('reports a planted key in every non-public format the catalog knows, masked', async () => {
+    const formats = providers.flatMap((p) => p.keyFormats.filter((f) => !f.public))
+    const planted = await checkPlantedKeys(providers)
+    expect(planted).to.equal(formats.length * 4)
+  })
+
+  it('a Node app with only `openai` in package.json and `new OpenAI()` requires ai.openai.inference with OPENAI_API_KEY', async () => {
+    const dir = copyFixture('node-openai')
+    dirs.push(dir)
+    const result = resolve(await scanProject({root: dir, providers}), providers)
+    const cap = result.apps[0].capabilities.find((c) => c.provider === 'openai')
+    expect(cap).to.deep.include({capability: 'ai.openai.inference', confidence: 'required', env: ['OPENAI_API_KEY']})
+  })
+
+  it('README and comment mentions are never required; aggregator model ids never require the vendor', async () => {
+    for (const app of ['traps', 'monorepo', 'python-anthropic', 'go-app']) {
+      const dir = copyFixture(app)
+      dirs.push(dir)
+      const scan = await scanProject({root: dir, providers})
+      const result = resolve(scan, providers)
+      for (const a of result.apps) {
+        for (const c of a.capabilities) {
+          if (c.evidence.every((e) => e.kind === 'mention' || e.kind === 'model-id')) expect(c.confidence, `${app}:${c.provider}`).to.not.equal('required')
+        }
+      }
+      expect(scan.leaks, app).to.deep.equal([])
+    }
+  })
+
+  it('placeholders and public values are not leaks', async () => {
+    const dir = makeTmp()
+    dirs.push(dir)
+    writeTree(dir, {
+      '.env.example': 'OPENAI_API_KEY=sk-proj-...\nDATABASE_URL=postgres://user:password@localhost:5432/app\nSTRIPE_SECRET_KEY=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx\n',
+      'src/db.ts': "const url = 'postgres://localhost/app'\nconst other = 'postgresql://postgres:postgres@db:5432/x'\n",
+      'README.md': 'Use `ANTHROPIC_API_KEY=sk-ant-api03-...` and `AKIAIOSFODNN7EXAMPLE`. Ask for a task-force on risk-analysis.\n',
+    })
+    const scan = await scanProject({root: dir, providers})
+    expect(scan.leaks).to.deep.equal([])
+  })
+})
