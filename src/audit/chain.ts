@@ -34,13 +34,13 @@ export class ChainState {
 
   /** Accept the next record's payload bytes or say why it does not belong here. */
   step(payloadBytes: Buffer, segment: number): ChainStep | string {
-    const payload = parsePayload(payloadBytes)
+    const payload = parsePayload(payloadBytes, false)
     if (typeof payload === 'string') return payload
     if (payload.seq !== this.seq) return `expected seq ${this.seq} but found ${payload.seq}`
     if (payload.segment !== segment) return `record claims segment ${payload.segment} but lies in segment ${segment}`
     // decode prev straight into the hash input and compare bytes: cheaper than hex-encoding every hash
-    this.scratch.write(payload.prev, 0, HASH_BYTES, 'hex')
-    if (this.scratch.compare(this.current, 0, HASH_BYTES, 0, HASH_BYTES) !== 0) {
+    if (payload.prev.length !== 2 * HASH_BYTES || this.scratch.write(payload.prev, 0, HASH_BYTES, 'hex') !== HASH_BYTES
+      || this.scratch.compare(this.current, 0, HASH_BYTES, 0, HASH_BYTES) !== 0) {
       return 'chain link broken (prev does not match the previous record)'
     }
     payloadBytes.copy(this.scratch, HASH_BYTES)

@@ -56,12 +56,6 @@ export function isZero(buffer: Buffer): boolean {
   return sodium.sodium_is_zero(buffer, buffer.length)
 }
 
-/** Frame check: first 4 bytes of unkeyed BLAKE2b over the record so far; detects torn and garbled tails. */
-export function frameCheck(bytes: Buffer, scratch: Buffer = Buffer.allocUnsafe(16)): Buffer {
-  sodium.crypto_generichash(scratch, bytes)
-  return scratch
-}
-
 /** keyed BLAKE2b-128(K_audit, "cv1/fp" || value) */
 export function fingerprintBytes(key: Buffer, value: Buffer): Buffer {
   const out = Buffer.alloc(16)

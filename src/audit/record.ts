@@ -1,13 +1,14 @@
 /**
  * On-disk record framing:
- *   "CVA1" | LE32 len | payload (len bytes, canonical JSON) | 32-byte mac | LE32 len | 4-byte check
- * The trailing length lets readers walk backwards from EOF in O(1); the check (BLAKE2b of everything
- * before it) tells a torn or garbled record from a complete one. Payload parsing is defensive: every
+ *   "CVA1" | LE32 len | payload (len bytes, canonical JSON) | 32-byte mac | LE32 len | LE32 check
+ * The trailing length lets readers walk backwards from EOF in O(1); the check (CRC-32 of everything
+ * before it, see checksum.ts) tells a torn or garbled record from a complete one. Payload parsing is defensive: every
  * field is type-checked, and lengths are bounded before anything is allocated.
  */
 import {VaultError} from '../cli/errors.js'
 import {type AuditEvent, type AuditRecord, OUTCOMES} from './events.js'
-import {CHECK_BYTES, HASH_BYTES, MAC_BYTES, chainHash, frameCheck, sealMac} from './hash.js'
+import {crc32} from './checksum.js'
+import {CHECK_BYTES, HASH_BYTES, MAC_BYTES, chainHash, sealMac} from './hash.js'
 
 export const MAGIC = Buffer.from('CVA1')
 export const HEADER_BYTES = 8
@@ -49,7 +50,7 @@ export function encodeRecord(payload: StoredPayload, prev: Buffer, key: Buffer |
   if (key) sealMac(key, hash, bytes.subarray(HEADER_BYTES + length, HEADER_BYTES + length + MAC_BYTES))
   const trailer = HEADER_BYTES + length + MAC_BYTES
   bytes.writeUInt32LE(length, trailer)
-  frameCheck(bytes.subarray(0, trailer + 4)).copy(bytes, trailer + 4, 0, CHECK_BYTES)
+  bytes.writeUInt32LE(crc32(bytes, 0, trailer + 4), trailer + 4)
   return {bytes, hash}
 }
 
@@ -64,7 +65,7 @@ const SHORT: Frame = {kind: 'short'}
  * Decode the frame starting at `start` in buf[start, end). 'short' means the bytes present are a
  * valid prefix of a record (a torn tail when at EOF); 'bad' means they cannot be one.
  */
-export function decodeFrame(buf: Buffer, start: number, end: number, scratch?: Buffer): Frame {
+export function decodeFrame(buf: Buffer, start: number, end: number): Frame {
   const available = end - start
   const magicBytes = Math.min(available, MAGIC.length)
   for (let i = 0; i < magicBytes; i++) {
@@ -77,10 +78,7 @@ export function decodeFrame(buf: Buffer, start: number, end: number, scratch?: B
   if (available < size) return SHORT
   const trailer = start + HEADER_BYTES + length + MAC_BYTES
   if (buf.readUInt32LE(trailer) !== length) return {kind: 'bad', why: 'record lengths disagree'}
-  const check = frameCheck(buf.subarray(start, trailer + 4), scratch)
-  for (let i = 0; i < CHECK_BYTES; i++) {
-    if (check[i] !== buf[trailer + 4 + i]) return {kind: 'bad', why: 'record check failed'}
-  }
+  if (crc32(buf, start, trailer + 4) !== buf.readUInt32LE(trailer + 4)) return {kind: 'bad', why: 'record check failed'}
   return {kind: 'ok', length, size}
 }
 
@@ -110,8 +108,11 @@ function validData(data: unknown): boolean {
   return true
 }
 
-/** Parse and type-check a stored payload; returns a reason string when it is not a valid record. */
-export function parsePayload(bytes: Buffer): StoredPayload | string {
+/**
+ * Parse and type-check a stored payload; returns a reason string when it is not a valid record.
+ * checkPrev=false is for ChainState, which compares prev byte-for-byte with the known hash anyway.
+ */
+export function parsePayload(bytes: Buffer, checkPrev = true): StoredPayload | string {
   let value: unknown
   try {
     value = JSON.parse(bytes.toString('utf8'))
@@ -123,7 +124,7 @@ export function parsePayload(bytes: Buffer): StoredPayload | string {
   if (!isCount(p.seq)) return 'payload seq invalid'
   if (!isCount(p.segment)) return 'payload segment invalid'
   if (typeof p.ts !== 'string' || typeof p.type !== 'string') return 'payload ts/type invalid'
-  if (typeof p.prev !== 'string' || !HEX64.test(p.prev)) return 'payload prev invalid'
+  if (typeof p.prev !== 'string' || (checkPrev && !HEX64.test(p.prev))) return 'payload prev invalid'
   if (typeof p.sealed !== 'boolean' || !Number.isSafeInteger(p.pid)) return 'payload sealed/pid invalid'
   if (!OUTCOMES.includes(p.outcome as AuditEvent['outcome'])) return 'payload outcome invalid'
   for (const name of OPTIONAL_TEXT) {

@@ -23,7 +23,6 @@ export interface ScanEnd {
 export function scanForward(fd: number, from: number, limit: number, visit: Visit): ScanEnd {
   const capacity = Math.max(Math.min(FORWARD_CHUNK, limit - from), 1)
   const chunk = Buffer.allocUnsafe(capacity)
-  const scratch = Buffer.allocUnsafe(16)
   let chunkFileStart = from
   let filled = 0
   let pos = 0
@@ -43,7 +42,7 @@ export function scanForward(fd: number, from: number, limit: number, visit: Visi
     }
     const offset = chunkFileStart + pos
     if (pos === filled) return {end: offset, status: 'eof'}
-    const frame = decodeFrame(chunk, pos, filled, scratch)
+    const frame = decodeFrame(chunk, pos, filled)
     if (frame.kind === 'ok') {
       pos += frame.size
       if (!visit(chunk, pos - frame.size, frame.length, offset)) return {end: chunkFileStart + pos, status: 'stopped'}
@@ -59,7 +58,6 @@ export function scanForward(fd: number, from: number, limit: number, visit: Visi
 /** Visit whole records ending at or before `end`, newest first, until visit returns false. */
 export function scanBackward(fd: number, end: number, visit: Visit): ScanEnd {
   let buf = Buffer.allocUnsafe(Math.min(BACKWARD_CHUNK, Math.max(end, 1)))
-  const scratch = Buffer.allocUnsafe(16)
   let bufStart = end
   let pos = end
   const load = (need: number): boolean => {
@@ -75,7 +73,7 @@ export function scanBackward(fd: number, end: number, visit: Visit): ScanEnd {
     if (size < 0 || size > pos) return {end: pos, status: 'bad', why: 'bad record trailer'}
     if (pos - size < bufStart && !load(size)) return {end: pos, status: 'bad', why: 'file shrank while reading'}
     const start = pos - size - bufStart
-    const frame = decodeFrame(buf, start, pos - bufStart, scratch)
+    const frame = decodeFrame(buf, start, pos - bufStart)
     if (frame.kind !== 'ok' || frame.size !== size) {
       return {end: pos, status: 'bad', why: frame.kind === 'bad' ? frame.why : 'bad record trailer'}
     }

@@ -20,6 +20,10 @@ export class KeywordScanner {
   /** bigram -> bucket index + 1 (0: no keyword starts with this bigram) */
   private readonly table = new Uint16Array(65536)
   private readonly buckets: {bytes: Uint8Array; keyword: string}[][] = []
+  /** hashed trigrams that start some keyword; a bigram hit whose trigram is absent is skipped */
+  private readonly trigrams = new Uint8Array(65536)
+  /** buckets holding a two-byte keyword, which the trigram check must not skip */
+  private readonly shortBuckets = new Set<number>()
 
   /** Keywords must be at least two bytes long (the catalog schema guarantees it); shorter ones are ignored. */
   constructor(keywords: Iterable<string>) {
@@ -35,6 +39,8 @@ export class KeywordScanner {
         this.table[bigram] = index
       }
       this.buckets[index - 1].push({bytes: new Uint8Array(bytes), keyword})
+      if (bytes.length === 2) this.shortBuckets.add(index)
+      else this.trigrams[trigramHash(bytes[0], bytes[1], bytes[2])] = 1
     }
   }
 
@@ -46,22 +52,30 @@ export class KeywordScanner {
   scan(buffer: Uint8Array, length = buffer.length): KeywordHit[] {
     const hits: KeywordHit[] = []
     if (this.buckets.length === 0 || length < 2) return hits
-    const {table, buckets} = this
+    const {table, buckets, trigrams, shortBuckets} = this
+    const hasShort = shortBuckets.size > 0
     let prev = LOWER[buffer[0]]
     for (let i = 0; i < length - 1; i++) {
       const next = LOWER[buffer[i + 1]]
       const index = table[(prev << 8) | next]
+      const first = prev
       prev = next
       if (index === 0) continue
-      for (const candidate of buckets[index - 1]) {
-        const bytes = candidate.bytes
+      if (i + 2 < length && trigrams[trigramHash(first, next, LOWER[buffer[i + 2]])] === 0 && !(hasShort && shortBuckets.has(index))) continue
+      const bucket = buckets[index - 1]
+      for (let b = 0; b < bucket.length; b++) {
+        const bytes = bucket[b].bytes
         const n = bytes.length
         if (i + n > length) continue
         let k = 2
         while (k < n && LOWER[buffer[i + k]] === bytes[k]) k++
-        if (k === n) hits.push({offset: i, keyword: candidate.keyword})
+        if (k === n) hits.push({offset: i, keyword: bucket[b].keyword})
       }
     }
     return hits
   }
+}
+
+function trigramHash(a: number, b: number, c: number): number {
+  return ((a << 8) ^ (b << 4) ^ c ^ (c << 11)) & 0xffff
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A self-contained tour of codex-vault on a temporary vault; nothing outside a temp folder is touched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CV="node $PWD/bin/run.js"
+DEMO=$(mktemp -d "${TMPDIR:-/tmp}/codex-vault-demo.XXXXXX")
+trap 'rm -rf "$DEMO"' EXIT
+export CODEX_VAULT_FILE="$DEMO/vault.cv" XDG_RUNTIME_DIR="$DEMO/run" NO_COLOR=${NO_COLOR:-}
+unset CODEX_VAULT_SESSION CODEX_VAULT_PASSPHRASE
+cp -r examples/shop "$DEMO/shop"
+
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+rand() { node -e "const c='ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';let s='';for(let i=0;i<$1;i++)s+=c[require('crypto').randomInt(c.length)];process.stdout.write(s)"; }
+PASSPHRASE="demo-$(rand 24)"
+FAKE_KEY="sk-proj-$(rand 74)T3BlbkFJ$(rand 74)"   # random, valid in format, useless anywhere
+
+step "create a vault (a real one would ask twice on the terminal)" "codex-vault init --passphrase-stdin --kdf interactive"
+printf %s "$PASSPHRASE" | $CV init --passphrase-stdin --kdf interactive
+
+step "start a session for this shell" 'eval "$(codex-vault unlock --ttl 15m)"'
+eval "$(printf %s "$PASSPHRASE" | $CV unlock --ttl 15m --passphrase-stdin)"
+
+step "what does the app need, and why?" "codex-vault resolve ./shop"
+$CV resolve "$DEMO/shop"
+
+step "store the key (stdin or a hidden prompt; never an argument)" "codex-vault secret set openai < key.txt"
+printf %s "$FAKE_KEY" | $CV secret set openai
+
+step "register the app as asset shop" "codex-vault bind ./shop --name shop"
+$CV bind "$DEMO/shop" --name shop
+
+step "an agent runs the app before anyone approved it: denied, with the command to approve" "codex-vault run --asset shop -- node index.js"
+(cd "$DEMO/shop" && $CV run --asset shop -- node index.js) || echo "(exit $?)"
+
+step "the owner approves OpenAI inference for 8 hours" "codex-vault grant approve --asset shop --capability ai.openai.inference --ttl 8h"
+$CV grant approve --asset shop --capability ai.openai.inference --ttl 8h --reason demo
+
+step "preflight: what would be injected" "codex-vault run --asset shop --dry-run"
+$CV run --asset shop --dry-run
+
+step "run it: the key is injected for this run only, and masked in the output" "codex-vault run --asset shop -- node index.js"
+(cd "$DEMO/shop" && $CV run --asset shop -- node index.js)
+
+step "the kill switch" "codex-vault kill --asset shop --reason demo"
+$CV kill --asset shop --reason demo
+(cd "$DEMO/shop" && $CV run --asset shop -- node index.js) || echo "(exit $?)"
+
+step "who got what, when" "codex-vault audit tail -n 12"
+$CV audit tail -n 12
+
+step "is the history intact?" "codex-vault audit verify"
+$CV audit verify
+
+if grep -rqF "$FAKE_KEY" "$DEMO" --exclude-dir=shop; then echo "demo: the key was found on disk in plaintext" >&2; exit 1; fi
+printf '\ndemo done: the key never appeared in plaintext on disk or in any output above.\n'
