@@ -3,7 +3,7 @@
  * seq, its own segment number, and the previous record's hash; its hash is then derived from
  * (previous hash, payload bytes) so the payload's `prev` field and the hash input can never disagree.
  */
-import sodium from 'sodium-native'
+import {sodium} from '../secrets/sodium.js'
 
 import {HASH_BYTES, ZERO_HASH_HEX, chainHash} from './hash.js'
 import {MAX_PAYLOAD, type StoredPayload, parsePayload} from './record.js'

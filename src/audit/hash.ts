@@ -2,7 +2,7 @@
  * The three BLAKE2b uses of the log. Each keyed use is domain-separated by a prefix so a MAC of the
  * audit chain can never be confused with a fingerprint or any other use of the same key.
  */
-import sodium from 'sodium-native'
+import {sodium} from '../secrets/sodium.js'
 
 import {VaultError} from '../cli/errors.js'
 

@@ -2,7 +2,7 @@
  * Derive the audit MAC key from a 32-byte vault key, so that the audit log never needs its own
  * secret and a leaked audit key reveals nothing about the vault key (one-way KDF).
  */
-import sodium from 'sodium-native'
+import {sodium} from '../secrets/sodium.js'
 
 import {VaultError} from '../cli/errors.js'
 import {AUDIT_KEY_BYTES} from './hash.js'

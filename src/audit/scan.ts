@@ -8,6 +8,7 @@ import {readAt} from './files.js'
 
 const FORWARD_CHUNK = 8 * 1024 * 1024
 const BACKWARD_CHUNK = 256 * 1024
+const FIRST_BACKWARD_CHUNK = 4096
 
 /** buf[start, start + size) is a whole record with `length` payload bytes at buf[start + 8]; offset is its file offset. */
 export type Visit = (buf: Buffer, start: number, length: number, offset: number) => boolean
@@ -57,11 +58,14 @@ export function scanForward(fd: number, from: number, limit: number, visit: Visi
 
 /** Visit whole records ending at or before `end`, newest first, until visit returns false. */
 export function scanBackward(fd: number, end: number, visit: Visit): ScanEnd {
-  let buf = Buffer.allocUnsafe(Math.min(BACKWARD_CHUNK, Math.max(end, 1)))
+  // start small (append and head need one record) and grow for long walks such as filtered tails
+  let chunk = FIRST_BACKWARD_CHUNK
+  let buf = Buffer.allocUnsafe(Math.min(chunk, Math.max(end, 1)))
   let bufStart = end
   let pos = end
   const load = (need: number): boolean => {
-    const start = Math.max(0, pos - Math.max(buf.length, need))
+    const start = Math.max(0, pos - Math.max(chunk, need))
+    chunk = Math.min(chunk * 4, BACKWARD_CHUNK)
     if (pos - start > buf.length) buf = Buffer.allocUnsafe(pos - start)
     if (readAt(fd, buf, 0, pos - start, start) !== pos - start) return false
     bufStart = start

@@ -3,7 +3,7 @@
  * CODEX_VAULT_PASSPHRASE (with a warning: it stays visible in /proc/<pid>/environ). Never argv.
  * Bytes are collected into sodium secure memory, never into a JS string.
  */
-import sodium from 'sodium-native'
+import {sodium} from '../secrets/sodium.js'
 
 import {VaultError, type ErrorCode} from '../cli/errors.js'
 import {wipe} from '../secrets/crypto.js'

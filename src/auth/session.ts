@@ -5,7 +5,8 @@
  */
 import {closeSync, constants, fstatSync, openSync, readSync, readdirSync, rmSync, unlinkSync} from 'node:fs'
 import {join} from 'node:path'
-import {z} from 'zod'
+// Named imports (not `z`): a bundler can then drop the zod code this file does not use.
+import {iso, literal, strictObject, string} from 'zod'
 
 import {VaultError} from '../cli/errors.js'
 import {canonicalJson} from '../secrets/canonical-json.js'
@@ -18,14 +19,14 @@ import {ensurePrivateDir} from './private-dir.js'
 const TOKEN_PATTERN = /^cvs1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/
 const MAX_SESSION_FILE = 4096
 
-const sessionFileSchema = z.strictObject({
-  v: z.literal(1),
-  vaultId: z.string(),
-  sessionId: z.string(),
-  created: z.iso.datetime(),
-  expiresAt: z.iso.datetime(),
-  nonce: z.string(),
-  ct: z.string(),
+const sessionFileSchema = strictObject({
+  v: literal(1),
+  vaultId: string(),
+  sessionId: string(),
+  created: iso.datetime(),
+  expiresAt: iso.datetime(),
+  nonce: string(),
+  ct: string(),
 })
 
 export function noSession(message: string): VaultError {

@@ -19,7 +19,7 @@ import {readVaultBytes} from '../secrets/vault-file.js'
 import {type ParsedVaultFile, parseVaultFile} from '../secrets/vault-header.js'
 import {type VaultKeys, vaultKeysFrom} from '../secrets/vault-keys.js'
 import {acquireVaultLock} from '../secrets/vault-lock.js'
-import {type OpenedVault, type TransactOptions, type TransactionOutcome, checkClock, transact} from '../secrets/vault-store.js'
+import {CRASH_TOLERANCE, type OpenedVault, type TransactOptions, type TransactionOutcome, checkClock, transact} from '../secrets/vault-store.js'
 import type {VaultBody} from '../secrets/vault-schema.js'
 import {VaultError} from './errors.js'
 
@@ -85,7 +85,8 @@ const DENIAL_TYPES: Record<string, string> = {
 
 /** Steps 1-5 for a command that needs the key. */
 export async function bootVault(env: CommandEnv, command: string, options: BootOptions = {}): Promise<AuthenticatedVault> {
-  const parsed = readHeader(env.vaultPath)
+  const bytes = readVaultBytes(env.vaultPath)
+  const parsed = parseVaultFile(bytes)
   const audit = new AuditLog({path: auditPathFor(env.vaultPath), segmentBytes: auditSegmentBytes(env.env)})
   let keys: VaultKeys | undefined
   try {
@@ -98,8 +99,8 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
       if (!record || record.revoked) throw noSession('the session was ended (`codex-vault lock`) or belongs to an older copy of the vault')
     }
     checkClock(body, env.now())
-    audit.checkAnchor(body.auditAnchor)
-    return makeAuthenticated({path: env.vaultPath, header: parsed.header, body, keys, audit}, unlocked.via, env)
+    audit.checkAnchor(body.auditAnchor, CRASH_TOLERANCE)
+    return makeAuthenticated({path: env.vaultPath, header: parsed.header, body, bytes, keys, audit}, unlocked.via, env)
   } catch (error) {
     keys?.wipe()
     const code = error instanceof VaultError ? error.code : 'INTERNAL'

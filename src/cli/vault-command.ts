@@ -8,17 +8,11 @@ import {defaultVaultPath} from '../auth/paths.js'
 import {type AuthenticatedVault, type BootOptions, type CommandEnv, bootVault} from './context.js'
 import {parseDuration} from './duration.js'
 import {ExitCode, VaultError} from './errors.js'
+import {type JsonFailure, errorJson, errorText, exitCodeOf} from './render-error.js'
 
 export type JsonSuccess<T> = {result: T; status: 0; warnings: string[]}
-export type JsonFailure = {error: {code: string; message: string; suggestions: string[]; details?: Record<string, unknown>}; status: number; warnings: string[]}
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof VaultCommand)['baseFlags'] & T['flags']>
-
-/** A VaultError may carry a conventional process code in details.exitCode (run: 127 for a missing command). */
-function exitCodeOf(error: Error & {exitCode?: number; oclif?: {exit?: number}}): number {
-  if (error instanceof VaultError) return typeof error.details?.exitCode === 'number' ? error.details.exitCode : error.exitCode
-  return error.oclif?.exit ?? error.exitCode ?? ExitCode.Internal
-}
 
 export abstract class VaultCommand<T> extends Command {
   static override baseFlags = {
@@ -89,24 +83,19 @@ export abstract class VaultCommand<T> extends Command {
       return
     }
     if (error instanceof VaultError) {
-      process.stderr.write(`codex-vault: ${error.message}\n`)
-      for (const suggestion of error.suggestions) process.stderr.write(`  try: ${suggestion}\n`)
+      process.stderr.write(errorText(error))
       return this.exit(exit)
     }
     if (exit === ExitCode.Usage || error.oclif?.exit !== undefined) {
       process.stderr.write(`codex-vault: ${error.message}\n  try: codex-vault ${this.id ?? ''} --help\n`.replace('  --help', ' --help'))
       return this.exit(exit === 0 ? ExitCode.Usage : exit)
     }
-    process.stderr.write(`codex-vault: internal error (a bug; the request was denied): ${error.message}\n  try: report it with the command you ran (not your secrets)\n`)
-    if (process.env.CODEX_VAULT_DEBUG === '1') process.stderr.write(`${error.stack}\n`)
+    process.stderr.write(errorText(error))
     return this.exit(ExitCode.Internal)
   }
 
   protected override toErrorJson(error: unknown): JsonFailure {
-    const e = error as Error & {code?: string; exitCode?: number; suggestions?: string[]; details?: Record<string, unknown>; oclif?: {exit?: number}}
-    const status = exitCodeOf(e)
-    const code = e instanceof VaultError ? e.code : (status === ExitCode.Usage ? 'USAGE' : 'INTERNAL')
-    return {error: {code, message: e.message, suggestions: e.suggestions ?? [], ...(e.details ? {details: e.details} : {})}, status, warnings: this.warnings}
+    return errorJson(error as Error, this.warnings)
   }
 
   protected override toSuccessJson(result: unknown): JsonSuccess<T> {

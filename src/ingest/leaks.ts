@@ -133,7 +133,7 @@ interface FileText {
 }
 
 /** Runs only the rules whose keywords were hit, only in windows around the hits. */
-export function findFormatLeaks(file: FileText, sig: Signatures, knownStrings?: ReadonlySet<string>): Leak[] {
+export function findFormatLeaks(file: FileText, sig: Signatures, known: PreparedKnownValue[] = []): Leak[] {
   const windows = new Map<LeakRule, [number, number][]>()
   for (const hit of file.hits) {
     const targets = sig.byKeyword.get(hit.keyword)
@@ -160,7 +160,7 @@ export function findFormatLeaks(file: FileText, sig: Signatures, knownStrings?: 
         const key = `${rule.id}\0${offset}`
         if (seen.has(key)) continue
         seen.add(key)
-        if (isPublicValue(value, rule) || knownStrings?.has(value)) continue
+        if (isPublicValue(value, rule) || isKnownValue(value, known)) continue
         if (value.includes('://') ? isHarmlessUrl(value) : isPlaceholder(value, file.exampleFile)) continue
         // A shared format (an AIza key may be Maps or Firebase; any JWT looks alike) names no provider.
         const provider = rule.format.shared ? null : rule.provider.id
@@ -177,15 +177,27 @@ export interface PreparedKnownValue {
   preview: string
 }
 
-/** Normalises stored values once per scan; too-short values are dropped (see MIN_KNOWN_VALUE_BYTES). */
+/**
+ * Normalises stored values once per scan; too-short values are dropped (see MIN_KNOWN_VALUE_BYTES).
+ * Buffers are used in place, never copied, so the caller's wipe after the scan leaves no plaintext
+ * behind; only the masked prefix is ever turned into a string.
+ */
 export function prepareKnownValues(values: KnownValue[] = []): PreparedKnownValue[] {
   const out: PreparedKnownValue[] = []
   for (const {value, label} of values) {
-    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value)
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
     if (bytes.length < MIN_KNOWN_VALUE_BYTES) continue
-    out.push({bytes, label, preview: maskPreview(bytes.toString('latin1'))})
+    const shown = Math.min(8, Math.floor(bytes.length / 3))
+    out.push({bytes, label, preview: `${bytes.subarray(0, shown).toString('latin1')}…(${bytes.length})`})
   }
   return out
+}
+
+/** Whether a format match is one of the stored values (then it is reported once, as vault-secret). */
+export function isKnownValue(value: string, known: PreparedKnownValue[]): boolean {
+  if (known.length === 0) return false
+  const bytes = Buffer.from(value, 'latin1')
+  return known.some((k) => k.bytes.length === bytes.length && k.bytes.equals(bytes))
 }
 
 /** Exact byte occurrences of stored values in one file's bytes. */

@@ -20,7 +20,7 @@ import {DEFAULT_MAX_FILE_BYTES, readCandidate, walkProject, type SkipReason} fro
 export interface ScanOptions {
   root: string
   providers: Provider[]
-  /** the vault's stored values, searched byte for byte (values under 8 bytes are ignored) */
+  /** the vault's stored values, searched byte for byte (values under 8 bytes are ignored); Buffers are not copied */
   knownValues?: KnownValue[]
   /** files over this size are skipped 'too-large'; default 2 MiB */
   maxFileBytes?: number
@@ -71,7 +71,6 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
   }
   const sig = compileSignatures(options.providers)
   const known = prepareKnownValues(options.knownValues)
-  const knownStrings = new Set(known.map((k) => k.bytes.toString('latin1')))
   const buffer = Buffer.allocUnsafe(maxFileBytes)
   const result: ScanResult = {root, evidence: [], leaks: [], manifests: [], stats: {files: 0, bytes: 0, skipped: [], skippedTotal: 0, ms: 0}}
   const skip = (file: string, reason: SkipReason, detail?: string): void => {
@@ -99,7 +98,7 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
     const hits = findKeywordHits(sig, content)
     const name = path.posix.basename(entry.rel)
     if (hits.length > 0) {
-      result.leaks.push(...findFormatLeaks({rel: entry.rel, text, lines, hits, exampleFile: isEnvExampleName(name)}, sig, knownStrings))
+      result.leaks.push(...findFormatLeaks({rel: entry.rel, text, lines, hits, exampleFile: isEnvExampleName(name)}, sig, known))
     }
     if (manifestType(entry.rel)) {
       const parsed = parseManifest(entry.rel, content.toString('utf8'), sig)

@@ -3,7 +3,7 @@
  * false, asserts on lengths); every authentication failure here becomes one VaultError so callers
  * cannot forget to check a boolean.
  */
-import sodium from 'sodium-native'
+import {sodium} from './sodium.js'
 
 import {VaultError, type ErrorCode} from '../cli/errors.js'
 

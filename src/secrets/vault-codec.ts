@@ -3,7 +3,7 @@
  * verified data): parse + bounds -> key slot -> header MAC -> body AEAD -> strict schema -> semantic
  * checks. Each failure class has its own exit code (3 header, 4 auth, 5 integrity).
  */
-import sodium from 'sodium-native'
+import {sodium} from './sodium.js'
 
 import {VaultError} from '../cli/errors.js'
 import {canonicalJson} from './canonical-json.js'

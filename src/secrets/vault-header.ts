@@ -8,7 +8,9 @@
  * (key commitment) and again as associated data of the body. No trailing bytes are possible
  * because the body ciphertext runs to EOF and any change breaks its tag.
  */
-import {z} from 'zod'
+// Named imports (not `z`): a bundler can then drop the zod code this file does not use.
+import {array, iso, literal, number, strictObject, string} from 'zod'
+import type {z} from 'zod'
 
 import {VaultError} from '../cli/errors.js'
 import {canonicalJson, parseCanonicalJson} from './canonical-json.js'
@@ -30,30 +32,30 @@ export const KDF_PRESETS = {
 } as const
 export type KdfPreset = keyof typeof KDF_PRESETS
 
-const b64 = (bytes: number) => z.string().refine((text) => fromB64(text, bytes) !== null, `must be ${bytes} bytes of base64url`)
+const b64 = (bytes: number) => string().refine((text) => fromB64(text, bytes) !== null, `must be ${bytes} bytes of base64url`)
 
-export const kdfSchema = z.strictObject({
-  alg: z.literal('argon2id13'),
-  ops: z.number().int().min(KDF_BOUNDS.opsMin).max(KDF_BOUNDS.opsMax),
-  mem: z.number().int().min(KDF_BOUNDS.memMin).max(KDF_BOUNDS.memMax),
+export const kdfSchema = strictObject({
+  alg: literal('argon2id13'),
+  ops: number().int().min(KDF_BOUNDS.opsMin).max(KDF_BOUNDS.opsMax),
+  mem: number().int().min(KDF_BOUNDS.memMin).max(KDF_BOUNDS.memMax),
   salt: b64(SALT_BYTES),
 })
 
-export const slotSchema = z.strictObject({
+export const slotSchema = strictObject({
   id: b64(8),
-  type: z.literal('passphrase'),
+  type: literal('passphrase'),
   kdf: kdfSchema,
   nonce: b64(NONCE_BYTES),
   wrapped: b64(32 + TAG_BYTES),
 })
 
-export const headerSchema = z.strictObject({
-  v: z.literal(1),
+export const headerSchema = strictObject({
+  v: literal(1),
   vaultId: b64(16),
-  generation: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  created: z.iso.datetime(),
-  slots: z.array(slotSchema).min(1).max(8),
-  body: z.strictObject({alg: z.literal('xchacha20poly1305-ietf')}),
+  generation: number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  created: iso.datetime(),
+  slots: array(slotSchema).min(1).max(8),
+  body: strictObject({alg: literal('xchacha20poly1305-ietf')}),
 })
 
 export type VaultHeader = z.infer<typeof headerSchema>

@@ -2,94 +2,96 @@
  * The decrypted vault body. Strict everywhere: an unknown field or version is refused, never
  * silently stripped (stripping would be data loss on the next save).
  */
-import {z} from 'zod'
+// Named imports (not `z`): a bundler can then drop the zod code this file does not use.
+import {array, boolean, enum as enum_, iso, literal, number, strictObject, string} from 'zod'
+import type {z} from 'zod'
 
 import {providerSchema} from './providers/schema.js'
 
-const iso = z.iso.datetime()
-const id = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/)
+const isoTime = iso.datetime()
+const id = string().regex(/^[A-Za-z0-9_-]{6,64}$/)
 
-export const sessionRecordSchema = z.strictObject({
+export const sessionRecordSchema = strictObject({
   id,
-  created: iso,
-  expiresAt: iso,
-  revoked: z.boolean(),
+  created: isoTime,
+  expiresAt: isoTime,
+  revoked: boolean(),
 })
 
-export const secretRecordSchema = z.strictObject({
+export const secretRecordSchema = strictObject({
   id,
-  provider: z.string(),
-  env: z.string(),
-  label: z.string().optional(),
-  version: z.number().int().min(1),
+  provider: string(),
+  env: string(),
+  label: string().optional(),
+  version: number().int().min(1),
   /** per-secret AEAD: base64url nonce and ciphertext, AD binds vault, id, provider, env, version */
-  nonce: z.string(),
-  ct: z.string(),
+  nonce: string(),
+  ct: string(),
   /** keyed fingerprint: comparable by the owner, useless for guessing */
-  fp: z.string(),
-  length: z.number().int().min(0),
-  created: iso,
-  rotated: iso.optional(),
-  lastInjected: iso.optional(),
+  fp: string(),
+  length: number().int().min(0),
+  created: isoTime,
+  rotated: isoTime.optional(),
+  lastInjected: isoTime.optional(),
 })
 
-export const assetRecordSchema = z.strictObject({
-  name: z.string(),
-  path: z.string(),
-  identity: z.strictObject({packageName: z.string().optional(), gitRemote: z.string().optional(), fingerprint: z.string()}),
-  owner: z.string(),
-  enabled: z.boolean(),
-  created: iso,
-  updated: iso,
+export const assetRecordSchema = strictObject({
+  name: string(),
+  path: string(),
+  identity: strictObject({packageName: string().optional(), gitRemote: string().optional(), fingerprint: string()}),
+  owner: string(),
+  enabled: boolean(),
+  created: isoTime,
+  updated: isoTime,
   /** what the last scan resolved */
-  capabilities: z.array(z.strictObject({
-    capability: z.string(),
-    provider: z.string(),
-    confidence: z.enum(['required', 'likely', 'mentioned']),
-    env: z.array(z.string()),
-    evidence: z.array(z.strictObject({file: z.string(), line: z.number().int(), kind: z.string()})),
+  capabilities: array(strictObject({
+    capability: string(),
+    provider: string(),
+    confidence: enum_(['required', 'likely', 'mentioned']),
+    env: array(string()),
+    evidence: array(strictObject({file: string(), line: number().int(), kind: string()})),
   })),
   /** the owner's manual overrides, kept apart so a rescan never loses them */
-  overrides: z.strictObject({include: z.array(z.string()), exclude: z.array(z.string())}),
-  disabledReason: z.string().optional(),
+  overrides: strictObject({include: array(string()), exclude: array(string())}),
+  disabledReason: string().optional(),
 })
 
-export const grantRecordSchema = z.strictObject({
+export const grantRecordSchema = strictObject({
   id,
-  asset: z.string(),
-  capability: z.string(),
-  approved: iso,
-  notBefore: iso,
-  expires: iso,
-  usesLeft: z.number().int().min(0).nullable(),
-  reason: z.string().optional(),
-  revoked: iso.nullable(),
-  revokedReason: z.string().optional(),
+  asset: string(),
+  capability: string(),
+  approved: isoTime,
+  notBefore: isoTime,
+  expires: isoTime,
+  usesLeft: number().int().min(0).nullable(),
+  reason: string().optional(),
+  revoked: isoTime.nullable(),
+  revokedReason: string().optional(),
 })
 
-export const killedProviderSchema = z.strictObject({provider: z.string(), at: iso, reason: z.string().optional()})
+export const killedProviderSchema = strictObject({provider: string(), at: isoTime, reason: string().optional()})
 
-export const auditAnchorSchema = z.strictObject({
-  segment: z.number().int().min(0),
-  seq: z.number().int().min(0),
-  offset: z.number().int().min(0),
-  head: z.string().regex(/^[0-9a-f]{64}$/),
+export const auditAnchorSchema = strictObject({
+  segment: number().int().min(0),
+  seq: number().int().min(0),
+  offset: number().int().min(0),
+  head: string().regex(/^[0-9a-f]{64}$/),
 })
 
-export const vaultBodySchema = z.strictObject({
-  v: z.literal(1),
-  generation: z.number().int().min(0),
+export const vaultBodySchema = strictObject({
+  v: literal(1),
+  generation: number().int().min(0),
   /** the latest wall-clock time the vault has seen; a clock before it (minus tolerance) is a denial */
-  lastSeen: iso,
-  sessions: z.array(sessionRecordSchema),
-  secrets: z.array(secretRecordSchema),
-  providers: z.array(providerSchema),
-  killedProviders: z.array(killedProviderSchema),
-  assets: z.array(assetRecordSchema),
-  grants: z.array(grantRecordSchema),
+  lastSeen: isoTime,
+  sessions: array(sessionRecordSchema),
+  secrets: array(secretRecordSchema),
+  providers: array(providerSchema),
+  killedProviders: array(killedProviderSchema),
+  assets: array(assetRecordSchema),
+  grants: array(grantRecordSchema),
   auditAnchor: auditAnchorSchema.nullable(),
   /** the audit MAC/fingerprint key, encrypted under a DEK subkey (survives rekey) */
-  auditKey: z.strictObject({nonce: z.string(), ct: z.string()}),
+  auditKey: strictObject({nonce: string(), ct: string()}),
 })
 
 export type VaultBody = z.infer<typeof vaultBodySchema>

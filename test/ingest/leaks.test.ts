@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
 import {expect} from 'chai'
-import {isPlaceholder, maskPreview, MIN_KNOWN_VALUE_BYTES} from '../../src/ingest/leaks.js'
+import {isPlaceholder, maskPreview, MIN_KNOWN_VALUE_BYTES, prepareKnownValues} from '../../src/ingest/leaks.js'
 import {scanProject} from '../../src/ingest/scan.js'
 import {testProviders} from './fixtures/catalog.js'
 import {sampleFor} from './helpers/sample.js'
@@ -89,6 +89,13 @@ describe('ingest leaks', () => {
     expect(json).to.not.include(canary)
     expect(json).to.not.include(bufferCanary)
     expect(MIN_KNOWN_VALUE_BYTES).to.equal(8)
+  })
+
+  it('uses stored-value Buffers in place (so the caller can wipe them) and masks without copying the value', () => {
+    const secret = crypto.randomBytes(30)
+    const [prepared] = prepareKnownValues([{value: secret, label: 'x'}])
+    expect(prepared.bytes).to.equal(secret)
+    expect(prepared.preview).to.equal(maskPreview(secret.toString('latin1')))
   })
 
   it('reports a stored value once, as vault-secret, when it also matches a key format', async () => {

@@ -3,7 +3,9 @@
  * user-defined provider files (`provider add FILE`), `secret set` format checks, `secret import`
  * matching, the scanner's detection signatures and `run`'s env injection.
  */
-import {z} from 'zod'
+// Named imports (not `z`): a bundler can then drop the zod code this file does not use.
+import {array, boolean, strictObject, string, union} from 'zod'
+import type {z} from 'zod'
 
 /** `<domain>.<provider>.<action>`, lowercase segments; wildcards are not allowed in a catalog. */
 export const CAPABILITY_PATTERN = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/
@@ -12,7 +14,7 @@ export const ENV_NAME_PATTERN = /^[A-Z_][A-Z0-9_]{0,127}$/
 export const PROVIDER_ID_PATTERN = /^[a-z][a-z0-9-]{0,39}$/
 
 /** A JS regex source that must compile and must not match the empty string. */
-const regexSource = z.string().min(1).max(1000).superRefine((source, ctx) => {
+const regexSource = string().min(1).max(1000).superRefine((source, ctx) => {
   try {
     if (new RegExp(source).test('')) ctx.addIssue({code: 'custom', message: 'pattern matches the empty string'})
   } catch (error) {
@@ -20,63 +22,63 @@ const regexSource = z.string().min(1).max(1000).superRefine((source, ctx) => {
   }
 })
 
-export const capabilitySchema = z.string().regex(CAPABILITY_PATTERN, 'must be <domain>.<provider>.<action>, e.g. ai.openai.inference')
-export const envNameSchema = z.string().regex(ENV_NAME_PATTERN, 'must match ^[A-Z_][A-Z0-9_]*$')
+export const capabilitySchema = string().regex(CAPABILITY_PATTERN, 'must be <domain>.<provider>.<action>, e.g. ai.openai.inference')
+export const envNameSchema = string().regex(ENV_NAME_PATTERN, 'must match ^[A-Z_][A-Z0-9_]*$')
 
 /** One recognisable key format; `keywords` feed the scanner's combined prefilter (lowercase substrings). */
-export const keyFormatSchema = z.strictObject({
+export const keyFormatSchema = strictObject({
   /** stable rule id reported by scan, e.g. "anthropic-api-key" */
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+  id: string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
   /** the whole value must match this (anchored by the user of the pattern) */
   pattern: regexSource,
   /** lowercase literal substrings, at least one of which occurs in every match */
-  keywords: z.array(z.string().min(2)).min(1),
+  keywords: array(string().min(2)).min(1),
   /** public by design (publishable keys, anon JWTs): never a leak, never a required secret */
-  public: z.boolean().optional(),
+  public: boolean().optional(),
   /** which of the provider's credentials this is, when a provider has several (env name) */
   env: envNameSchema.optional(),
   /**
    * the format is shared with other products or vendors (a Google `AIza` key may be a Maps or
    * Firebase key; any JWT looks alike): a value alone does not identify the provider
    */
-  shared: z.boolean().optional(),
+  shared: boolean().optional(),
   /** short human hint of the shape, shown when a value does not match, e.g. "sk-ant-api03-…AA" */
-  description: z.string().min(1).max(120).optional(),
+  description: string().min(1).max(120).optional(),
 })
 
-export const detectSchema = z.strictObject({
-  npm: z.array(z.string()).default([]),
-  pypi: z.array(z.string()).default([]),
-  go: z.array(z.string()).default([]),
-  cargo: z.array(z.string()).default([]),
-  gem: z.array(z.string()).default([]),
-  composer: z.array(z.string()).default([]),
+export const detectSchema = strictObject({
+  npm: array(string()).default([]),
+  pypi: array(string()).default([]),
+  go: array(string()).default([]),
+  cargo: array(string()).default([]),
+  gem: array(string()).default([]),
+  composer: array(string()).default([]),
   /** module specifiers / import paths as written in code (JS/TS, Python, Go, Ruby, PHP) */
-  imports: z.array(z.string()).default([]),
+  imports: array(string()).default([]),
   /** constructor or factory names that read the key implicitly, e.g. "OpenAI", "Anthropic" */
-  constructors: z.array(z.string()).default([]),
+  constructors: array(string()).default([]),
   /** lowercase words that mark a mention in prose or comments (weak evidence) */
-  keywords: z.array(z.string()).default([]),
+  keywords: array(string()).default([]),
 })
 
-export const providerSchema = z.strictObject({
-  id: z.string().regex(PROVIDER_ID_PATTERN, 'must be lowercase letters, digits and dashes'),
-  name: z.string().min(1).max(80),
-  capabilities: z.array(capabilitySchema).min(1),
+export const providerSchema = strictObject({
+  id: string().regex(PROVIDER_ID_PATTERN, 'must be lowercase letters, digits and dashes'),
+  name: string().min(1).max(80),
+  capabilities: array(capabilitySchema).min(1),
   /** env names the official SDKs and common wrappers read, primary first */
-  env: z.array(envNameSchema).min(1),
-  keyFormats: z.array(keyFormatSchema).default([]),
+  env: array(envNameSchema).min(1),
+  keyFormats: array(keyFormatSchema).default([]),
   detect: detectSchema.default({npm: [], pypi: [], go: [], cargo: [], gem: [], composer: [], imports: [], constructors: [], keywords: []}),
-  baseUrls: z.array(z.string().url()).default([]),
+  baseUrls: array(string().url()).default([]),
   /** an aggregator routes other vendors' model ids ("anthropic/claude-...") on its own credential */
-  aggregator: z.boolean().optional(),
+  aggregator: boolean().optional(),
   /** the credential is a file whose path goes in the primary env var (Vertex AI service account) */
-  credentialFile: z.boolean().optional(),
+  credentialFile: boolean().optional(),
   /**
    * env names that carry public-by-design values of this provider (publishable keys, anon keys):
    * recognised as this provider's, never imported or required as secrets
    */
-  publicEnv: z.array(envNameSchema).optional(),
+  publicEnv: array(envNameSchema).optional(),
 })
 
 export type Provider = z.infer<typeof providerSchema>
@@ -84,4 +86,4 @@ export type KeyFormat = z.infer<typeof keyFormatSchema>
 export type ProviderInput = z.input<typeof providerSchema>
 
 /** A provider file holds one provider or a list of them. */
-export const providerFileSchema = z.union([providerSchema, z.array(providerSchema).min(1)])
+export const providerFileSchema = union([providerSchema, array(providerSchema).min(1)])

@@ -1,0 +1,79 @@
+/**
+ * A lean path for `codex-vault run`, the command whose startup cost every app launch pays: the same
+ * boot sequence and domain code as the oclif command, without loading oclif and its command
+ * machinery. It understands only the everyday flags; anything else (--help, --json, --dry-run, an
+ * unknown flag) returns null so that bin/run.js hands the call to oclif unchanged.
+ */
+import {defaultVaultPath} from '../auth/paths.js'
+import {runApp} from '../runtime/run-app.js'
+import {approvalPrompt, canPrompt} from './approval-prompt.js'
+import {bootVault, type CommandEnv} from './context.js'
+import {parseDuration} from './duration.js'
+import {exitCodeOf, errorText} from './render-error.js'
+
+export interface LeanRunArgs {
+  asset: string
+  capabilities: string[]
+  mask: boolean
+  cleanEnv: boolean
+  vault?: string
+  lockTimeout: string
+  passphraseStdin: boolean
+  command: string
+  args: string[]
+}
+
+const VALUE_FLAGS = new Set(['--asset', '--capability', '--vault', '--lock-timeout'])
+
+export function parseLeanRunArgv(argv: string[]): LeanRunArgs | null {
+  const parsed: Partial<LeanRunArgs> & {capabilities: string[]} = {capabilities: [], mask: true, cleanEnv: false, lockTimeout: '30s', passphraseStdin: false}
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]
+    if (arg === '--') {
+      const [command, ...args] = argv.slice(index + 1)
+      if (!command || !parsed.asset) return null
+      return {...parsed, command, args} as LeanRunArgs
+    }
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+    if (VALUE_FLAGS.has(name)) {
+      const value = inline ?? argv[++index]
+      if (value === undefined || value === '' || value.startsWith('--')) return null
+      if (name === '--asset') parsed.asset = value
+      else if (name === '--capability') parsed.capabilities.push(value)
+      else if (name === '--vault') parsed.vault = value
+      else parsed.lockTimeout = value
+    } else if (inline === undefined && arg === '--no-mask') parsed.mask = false
+    else if (inline === undefined && arg === '--mask') parsed.mask = true
+    else if (inline === undefined && arg === '--clean-env') parsed.cleanEnv = true
+    else if (inline === undefined && arg === '--passphrase-stdin') parsed.passphraseStdin = true
+    else return null
+  }
+  return null
+}
+
+/** Returns the exit code, or null when the call is not one the lean path understands. */
+export async function leanRun(argv: string[]): Promise<number | null> {
+  const parsed = parseLeanRunArgv(argv)
+  if (!parsed) return null
+  const warn = (message: string) => process.stderr.write(`codex-vault: warning: ${message}\n`)
+  let vault
+  try {
+    const env: CommandEnv = {
+      vaultPath: parsed.vault || process.env.CODEX_VAULT_FILE || defaultVaultPath(process.env),
+      lockTimeoutMs: parseDuration(parsed.lockTimeout, '--lock-timeout'),
+      env: process.env, fromStdin: parsed.passphraseStdin, stdin: process.stdin, stderr: process.stderr, now: () => new Date(), warn,
+    }
+    vault = await bootVault(env, 'run')
+    const {outcome} = await runApp(vault, {
+      asset: parsed.asset, capabilities: parsed.capabilities, command: parsed.command, args: parsed.args, mask: parsed.mask, cleanEnv: parsed.cleanEnv,
+      parentEnv: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, now: () => new Date(), warn,
+      approve: canPrompt(process.stdin, process.stderr) ? approvalPrompt(parsed.asset, process.stdin, process.stderr) : undefined,
+    })
+    return outcome.exitCode
+  } catch (error) {
+    process.stderr.write(errorText(error as Error))
+    return exitCodeOf(error as Error)
+  } finally {
+    vault?.close()
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The kill switch end to end on the built binary (`npx tsc -b` first): a live run is stopped
+ * within 2 s and the next run is denied; `kill --all` also ends every session.
+ */
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {expect} from 'chai'
+
+import {type CliResult, assertNoCanary, explain, hasStackTrace, sleep} from '../helpers/cli.js'
+import {type RunFixture, markerChild, pidExists, runFixture, waitForFile} from '../permissions/e2e-fixture.js'
+
+/** A child that writes its pid to argv[1], then idles for a minute. */
+const SLEEPER = ['node', '-e', 'require("fs").writeFileSync(process.argv[1], String(process.pid)); setTimeout(() => {}, 60000)']
+
+async function goneWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (pidExists(pid)) {
+    if (Date.now() >= deadline) return false
+    await sleep(20)
+  }
+  return true
+}
+
+describe('kill switch end to end', function () {
+  this.timeout(120_000)
+  let fx: RunFixture
+
+  before(async () => {
+    fx = await runFixture({grantShop: true})
+  })
+
+  after(() => fx?.cleanup())
+
+  function clean(result: CliResult): CliResult {
+    expect(result.timedOut, explain(result)).to.equal(false)
+    expect(hasStackTrace(result.stderr), explain(result)).to.equal(false)
+    assertNoCanary(result.stdout + result.stderr, [fx.keys.openai, fx.keys.anthropic, fx.token, fx.passphrase])
+    return result
+  }
+
+  /** Starts `run --asset ASSET -- <sleeper>` and waits for the child's pid. */
+  async function liveRun(asset: string, name: string) {
+    const pidFile = join(fx.markers, `${name}.pid`)
+    const live = fx.spawn(['run', '--asset', asset, '--', ...SLEEPER, pidFile], {timeoutMs: 60_000})
+    expect(await waitForFile(pidFile), `the ${name} child never started`).to.equal(true)
+    await sleep(50) // the pid is written before the file is closed
+    return {...live, pid: Number(readFileSync(pidFile, 'utf8'))}
+  }
+
+  it('kill --asset stops the live run within 2 s, disables the asset, and the next run exits 6', async () => {
+    const live = await liveRun('shop', 'shop')
+    expect(pidExists(live.pid)).to.equal(true)
+    const killed = clean(await fx.cli(['kill', '--asset', 'shop', '--reason', 'leaked in a log']))
+    expect(killed.code, explain(killed)).to.equal(0)
+    expect(killed.stdout).to.match(/killed asset shop: 1 grant\(s\) revoked, 1 live run\(s\) stopped/)
+    expect(killed.stdout).to.include('codex-vault asset enable shop')
+    // `kill` itself waits for the runs it signalled; allow 2 s more for the wrapper to reap its child
+    expect(await goneWithin(live.pid, 2000), 'the child survived the kill switch').to.equal(true)
+    const wrapper = clean(await live.done)
+    expect(wrapper.code === 143 || wrapper.signal !== null, explain(wrapper)).to.equal(true)
+
+    const next = clean(await fx.cli(['run', '--asset', 'shop', '--', ...markerChild(join(fx.markers, 'after-kill'))]))
+    expect(next.code, explain(next)).to.equal(6)
+    expect(next.stderr).to.include('asset shop is disabled (leaked in a log)')
+    expect(next.stderr).to.include('codex-vault asset enable shop')
+  })
+
+  it('kill --provider stops the runs using that provider and leaves the others', async () => {
+    // `other` uses anthropic only, so a provider kill of openai must leave its run alone
+    const otherRun = await liveRun('other', 'other')
+    const killed = clean(await fx.cli(['kill', '--provider', 'openai']))
+    expect(killed.code, explain(killed)).to.equal(0)
+    expect(killed.stdout).to.match(/0 live run\(s\) stopped/)
+    expect(pidExists(otherRun.pid), 'an unrelated run was stopped').to.equal(true)
+    const anthropic = clean(await fx.cli(['kill', '--provider', 'anthropic']))
+    expect(anthropic.stdout).to.match(/1 live run\(s\) stopped/)
+    expect(await goneWithin(otherRun.pid, 2000), 'the anthropic run survived').to.equal(true)
+    clean(await otherRun.done)
+  })
+
+  it('kill --all ends every session: the old token then exits 7', async () => {
+    const killed = clean(await fx.cli(['kill', '--all']))
+    expect(killed.code, explain(killed)).to.equal(0)
+    expect(killed.stdout).to.match(/killed all: \d+ grant\(s\) revoked, 0 live run\(s\) stopped, 1 session\(s\) ended/)
+    const after = clean(await fx.cli(['grant', 'list']))
+    expect(after.code, explain(after)).to.equal(7)
+    const run = clean(await fx.cli(['run', '--asset', 'other', '--', ...markerChild(join(fx.markers, 'after-kill-all'))]))
+    expect(run.code, explain(run)).to.equal(7)
+  })
+})
