@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {approvalPrompt, canPrompt} from '../src/cli/approval-prompt.js'
-import {usageError} from '../src/cli/errors.js'
+import {VaultError, usageError} from '../src/cli/errors.js'
 import {VaultCommand} from '../src/cli/vault-command.js'
 import {type DryRunPlan, dryRun, runApp} from '../src/runtime/run-app.js'
 
@@ -32,10 +32,13 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
       const plan = await dryRun(vault, {asset: flags.asset, capabilities: flags.capability, now})
       if (!this.jsonEnabled()) {
         for (const item of plan.inject) this.log(`would inject ${item.env} (${item.capability}, grant ${item.grant} until ${item.expires}${item.usesLeft === null ? '' : `, ${item.usesLeft} use(s) left`})`)
-        for (const denial of plan.denials) this.log(`denied: ${denial.reason}\n  fix: ${denial.fix}`)
-        this.log(plan.allowed ? `run --asset ${plan.asset} would be allowed` : `run --asset ${plan.asset} would be denied (exit 6)`)
+        if (plan.allowed) this.log(`run --asset ${plan.asset} would be allowed`)
       }
-      if (!plan.allowed) process.exitCode = 6
+      if (!plan.allowed) {
+        throw new VaultError('POLICY_DENY', `run --asset ${plan.asset} would be denied: ${plan.denials.map((denial) => denial.reason).join('; ')}`, {
+          suggestions: [...new Set(plan.denials.map((denial) => denial.fix))], details: {plan},
+        })
+      }
       return plan
     }
     if (!command) throw usageError('run needs a command after --', ['codex-vault run --asset shop -- npm start'])

@@ -1,7 +1,6 @@
-import {headerStatus, unlockedStatus, type VaultStatus} from '../src/auth/status.js'
-import {readHeader} from '../src/cli/context.js'
-import {VaultError} from '../src/cli/errors.js'
+import type {VaultStatus} from '../src/auth/status.js'
 import {renderStatus} from '../src/cli/render-status.js'
+import {collectStatus, statusFailure} from '../src/cli/status-flow.js'
 import {VaultCommand} from '../src/cli/vault-command.js'
 
 export default class Status extends VaultCommand<VaultStatus> {
@@ -10,30 +9,10 @@ export default class Status extends VaultCommand<VaultStatus> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run(): Promise<VaultStatus> {
-    const env = await this.commandEnv()
-    const base = headerStatus(env.vaultPath, readHeader(env.vaultPath))
-    const canAuthenticate = Boolean(env.env.CODEX_VAULT_SESSION || env.env.CODEX_VAULT_PASSPHRASE || env.fromStdin || env.stdin.isTTY)
-    if (!canAuthenticate) {
-      const status = {...base, steps: [...base.steps, {step: 'authentication', ok: false, detail: 'locked: no session and no passphrase source'}]}
-      this.locked(status, new VaultError('NO_SESSION', 'the vault is locked', {suggestions: ['run `eval "$(codex-vault unlock)"` to start a session']}))
-    }
-    let status: VaultStatus
-    try {
-      const vault = await this.openVault()
-      status = unlockedStatus(base, vault, env.now())
-    } catch (error) {
-      if (error instanceof VaultError) {
-        this.locked({...base, steps: [...base.steps, {step: 'authentication / integrity / health', ok: false, detail: `${error.code}: ${error.message}`}]}, error)
-      }
-      throw error
-    }
-    if (!this.jsonEnabled()) this.log(renderStatus(status))
-    return status
-  }
-
-  /** Print what could be checked, then fail with the step's own exit code. */
-  private locked(status: VaultStatus, error: VaultError): never {
-    if (!this.jsonEnabled()) this.log(renderStatus(status))
-    throw new VaultError(error.code, error.message, {suggestions: error.suggestions, details: {status}})
+    const outcome = await collectStatus(await this.commandEnv())
+    outcome.vault?.close()
+    if (!this.jsonEnabled()) this.log(renderStatus(outcome.status))
+    if (outcome.error) throw statusFailure(outcome)
+    return outcome.status
   }
 }

@@ -1,29 +1,45 @@
 /**
  * scanProject: walk -> per file (known values, keyword prefilter, leaks, evidence, manifests).
- * One reusable read buffer and one file at a time keep memory flat with tree size; only the
- * findings (and at most MAX_SKIPPED_LISTED skip records) accumulate.
+ * One reusable read buffer per thread and a bounded number of files in flight keep memory flat
+ * with tree size; only the findings (and at most MAX_SKIPPED_LISTED skip records) accumulate.
+ *
+ * Small trees are scanned on the calling thread. Once a scan has seen PARALLEL_AFTER files or
+ * bytes, worker threads (scan-pool.ts) join in: the calling thread walks, hands out batches of
+ * paths, and analyses batches itself whenever every worker is busy. Results are sorted at the
+ * end, and each file's findings stay together and in order, so the output does not depend on
+ * which thread did what.
  *
  * A path that is a file, not a folder, is refused (INVALID_INPUT): apps are folders, and app
  * attribution needs a root.
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import {VaultError} from '../cli/errors.js'
 import type {Provider} from '../secrets/providers/schema.js'
-import {classifyFile, compareEvidence, extractEvidence, isEnvExampleName, type Evidence} from './evidence.js'
-import {compareLeaks, findFormatLeaks, findKnownValueLeaks, prepareKnownValues, type KnownValue, type Leak} from './leaks.js'
-import {LineIndex} from './lines.js'
-import {manifestType, parseManifest, type Manifest} from './manifests.js'
-import {compileSignatures, findKeywordHits} from './signatures.js'
-import {DEFAULT_MAX_FILE_BYTES, readCandidate, walkProject, type SkipReason} from './walk.js'
+import {compareEvidence, type Evidence} from './evidence.js'
+import {compareLeaks, prepareKnownValues, type KnownValue, type Leak, type PreparedKnownValue} from './leaks.js'
+import type {Manifest} from './manifests.js'
+import {analyzeFile, type FileContext, type FileOutcome} from './scan-file.js'
+import type {Batch, ScanPool, WorkerInit} from './scan-pool.js'
+import {compileSignatures} from './signatures.js'
+import {DEFAULT_MAX_FILE_BYTES, walkProject, type SkipReason} from './walk.js'
 
 export interface ScanOptions {
   root: string
   providers: Provider[]
-  /** the vault's stored values, searched byte for byte (values under 8 bytes are ignored); Buffers are not copied */
+  /**
+   * the vault's stored values, searched byte for byte (values under 8 bytes are ignored). Buffers are
+   * not copied, except once into a buffer shared with the worker threads, which is zeroed before
+   * scanProject returns.
+   */
   knownValues?: KnownValue[]
   /** files over this size are skipped 'too-large'; default 2 MiB */
   maxFileBytes?: number
+  /** worker threads for big trees; default: available cores - 1 (at most 3); 0 keeps the scan on the calling thread */
+  workers?: number
+  /** when workers join in (tests lower it); default PARALLEL_AFTER */
+  parallelAfter?: {files: number; bytes: number}
   onProgress?: (progress: {files: number; bytes: number}) => void
 }
 
@@ -46,6 +62,38 @@ export interface ScanResult {
 
 export const MAX_SKIPPED_LISTED = 1000
 const PROGRESS_EVERY_FILES = 500
+/** Worker start-up (~30 ms built, more under tsx) pays off only past this much work seen. */
+export const PARALLEL_AFTER = {files: 300, bytes: 8 * 1024 * 1024}
+const BATCH_FILES = 32
+
+interface SkipRecord {
+  seq: number
+  file: string
+  reason: SkipReason
+  detail?: string
+}
+
+function defaultWorkers(): number {
+  return Math.min(3, Math.max(0, os.availableParallelism() - 1))
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** One SharedArrayBuffer holding every known value, so that workers search them without copies. */
+function shareKnownValues(known: PreparedKnownValue[]): Pick<WorkerInit, 'knownBytes' | 'known'> {
+  if (known.length === 0) return {known: []}
+  const total = known.reduce((n, k) => n + k.bytes.length, 0)
+  const knownBytes = new SharedArrayBuffer(total)
+  const view = new Uint8Array(knownBytes)
+  let start = 0
+  const list: WorkerInit['known'] = []
+  for (const k of known) {
+    view.set(k.bytes, start)
+    list.push({start, length: k.bytes.length, label: k.label})
+    start += k.bytes.length
+  }
+  return {knownBytes, known: list}
+}
 
 function resolveRoot(root: string): string {
   let real: string
@@ -69,59 +117,98 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
   if (!Number.isInteger(maxFileBytes) || maxFileBytes <= 0) {
     throw new VaultError('INVALID_INPUT', `scan: the maximum file size must be a positive whole number of bytes, got ${maxFileBytes}`)
   }
-  const sig = compileSignatures(options.providers)
+  const workers = options.workers ?? defaultWorkers()
+  const parallelAfter = options.parallelAfter ?? PARALLEL_AFTER
   const known = prepareKnownValues(options.knownValues)
-  const buffer = Buffer.allocUnsafe(maxFileBytes)
+  const ctx: FileContext = {sig: compileSignatures(options.providers), known, buffer: Buffer.allocUnsafe(maxFileBytes), maxFileBytes}
   const result: ScanResult = {root, evidence: [], leaks: [], manifests: [], stats: {files: 0, bytes: 0, skipped: [], skippedTotal: 0, ms: 0}}
-  const skip = (file: string, reason: SkipReason, detail?: string): void => {
-    result.stats.skippedTotal++
-    if (result.stats.skipped.length < MAX_SKIPPED_LISTED) result.stats.skipped.push(detail ? {file, reason, detail} : {file, reason})
+  const {stats} = result
+
+  // Skips come back out of walk order from workers: keep the lowest sequence numbers only.
+  let skips: SkipRecord[] = []
+  const skip = (seq: number, file: string, reason: SkipReason, detail?: string): void => {
+    stats.skippedTotal++
+    skips.push(detail ? {seq, file, reason, detail} : {seq, file, reason})
+    if (skips.length >= 2 * MAX_SKIPPED_LISTED) skips = skips.sort((a, b) => a.seq - b.seq).slice(0, MAX_SKIPPED_LISTED)
+  }
+  /** Records one file's outcome; true when progress was reported (time to let the event loop run). */
+  const record = (seq: number, rel: string, outcome: FileOutcome): boolean => {
+    if (!outcome.ok) {
+      skip(seq, rel, outcome.reason, outcome.detail)
+      return false
+    }
+    stats.files++
+    stats.bytes += outcome.length
+    for (const e of outcome.evidence) result.evidence.push(e)
+    for (const l of outcome.leaks) result.leaks.push(l)
+    if (outcome.manifest) result.manifests.push(outcome.manifest)
+    if (stats.files % PROGRESS_EVERY_FILES !== 0) return false
+    options.onProgress?.({files: stats.files, bytes: stats.bytes})
+    return true
+  }
+  const runLocally = async (batch: Batch): Promise<void> => {
+    for (let i = 0; i < batch.seqs.length; i++) {
+      const rel = batch.files[2 * i + 1]
+      record(batch.seqs[i], rel, analyzeFile(ctx, batch.files[2 * i], rel))
+    }
+    // Lets worker results, signals and timers in.
+    await yieldToEventLoop()
   }
 
-  for (const entry of walkProject(root)) {
-    if (entry.type === 'skipped') {
-      skip(entry.rel, entry.reason, entry.detail)
-      continue
+  let pool: ScanPool | undefined
+  let shared: SharedArrayBuffer | undefined
+  try {
+    let seq = 0
+    let batch: Batch = {id: 0, files: [], seqs: []}
+    const dispatch = async (): Promise<void> => {
+      const full = batch
+      batch = {id: full.id + 1, files: [], seqs: []}
+      if (!pool!.trySend(full)) {(globalThis as any).__local = ((globalThis as any).__local ?? 0) + 1; await runLocally(full)} else (globalThis as any).__sent = ((globalThis as any).__sent ?? 0) + 1
+      for (const orphan of pool!.takeOrphans()) await runLocally(orphan)
     }
-    const read = readCandidate(entry.abs, buffer, maxFileBytes)
-    if (!read.ok) {
-      skip(entry.rel, read.reason, read.detail)
-      continue
-    }
-    const content = buffer.subarray(0, read.length)
-    result.stats.files++
-    result.stats.bytes += read.length
-    if (known.length > 0) result.leaks.push(...findKnownValueLeaks(entry.rel, content, known))
-    // latin1 maps bytes 1:1 to chars: the cheapest decode, and keys, env names and module names are ASCII.
-    const text = content.toString('latin1')
-    const lines = new LineIndex(text)
-    const hits = findKeywordHits(sig, content)
-    const name = path.posix.basename(entry.rel)
-    if (hits.length > 0) {
-      result.leaks.push(...findFormatLeaks({rel: entry.rel, text, lines, hits, exampleFile: isEnvExampleName(name)}, sig, known))
-    }
-    if (manifestType(entry.rel)) {
-      const parsed = parseManifest(entry.rel, content.toString('utf8'), sig)
-      if (parsed) {
-        result.manifests.push(parsed.manifest)
-        result.evidence.push(...parsed.evidence)
+    for (const entry of walkProject(root)) {
+      seq++
+      if (entry.type === 'skipped') {
+        skip(seq, entry.rel, entry.reason, entry.detail)
+        continue
       }
-      // package.json and friends hold no code; requirements.txt and Gemfile are handled as manifests only.
-      continue
-    }
-    const kind = classifyFile(entry.rel)
-    if (kind !== 'other') result.evidence.push(...extractEvidence({rel: entry.rel, text, lines, kind, hits}, sig))
-
-    if (result.stats.files % PROGRESS_EVERY_FILES === 0) {
-      options.onProgress?.({files: result.stats.files, bytes: result.stats.bytes})
+      if (pool) {
+        batch.files.push(entry.abs, entry.rel)
+        batch.seqs.push(seq)
+        if (batch.seqs.length === BATCH_FILES) await dispatch()
+        continue
+      }
       // Reading is synchronous (fastest for many small files): let signals and timers run now and then.
-      await new Promise((resolve) => setImmediate(resolve))
+      if (record(seq, entry.rel, analyzeFile(ctx, entry.abs, entry.rel))) await yieldToEventLoop()
+      if (workers > 0 && (stats.files >= parallelAfter.files || stats.bytes >= parallelAfter.bytes)) {
+        const {ScanPool} = await import('./scan-pool.js')
+        const sharing = shareKnownValues(known)
+        shared = sharing.knownBytes
+        pool = new ScanPool(workers, {providers: options.providers, maxFileBytes, ...sharing}, (done, outcomes) => {
+          for (let i = 0; i < outcomes.length; i++) record(done.seqs[i], done.files[2 * i + 1], outcomes[i])
+        })
+      }
     }
+    if (pool) {
+      if (batch.seqs.length > 0) await dispatch()
+      while (pool.inFlight > 0) {
+        await pool.changed()
+        for (const orphan of pool.takeOrphans()) await runLocally(orphan)
+      }
+      for (const orphan of pool.takeOrphans()) await runLocally(orphan)
+    }
+  } finally {
+    await pool?.close()
+    if (shared) new Uint8Array(shared).fill(0)
   }
+  stats.skipped = skips
+    .sort((a, b) => a.seq - b.seq)
+    .slice(0, MAX_SKIPPED_LISTED)
+    .map(({file, reason, detail}) => (detail ? {file, reason, detail} : {file, reason}))
   result.evidence.sort(compareEvidence)
   result.leaks.sort(compareLeaks)
   result.manifests.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
-  options.onProgress?.({files: result.stats.files, bytes: result.stats.bytes})
-  result.stats.ms = Math.round(performance.now() - started)
+  options.onProgress?.({files: stats.files, bytes: stats.bytes})
+  stats.ms = Math.round(performance.now() - started)
   return result
 }

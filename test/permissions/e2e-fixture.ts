@@ -108,7 +108,7 @@ export async function runFixture(options: {grantShop?: boolean} = {}): Promise<R
 }
 
 /** Polls until the file exists; false after `ms`. */
-export async function waitForFile(path: string, ms = 20_000): Promise<boolean> {
+export async function waitForFile(path: string, ms = 45_000): Promise<boolean> {
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
     if (existsSync(path)) return true

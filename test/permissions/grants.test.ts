@@ -1,8 +1,10 @@
 import {expect} from 'chai'
 
+import type {AuthenticatedVault} from '../../src/cli/context.js'
 import {VaultError} from '../../src/cli/errors.js'
-import {buildGrant, findGrant, grantState, listGrants, revokeMatching} from '../../src/permissions/grants.js'
-import {vaultBodySchema} from '../../src/secrets/vault-schema.js'
+import {loadCatalog} from '../../src/secrets/providers/catalog.js'
+import {approveGrant, buildGrant, findGrant, grantState, listGrants, revokeMatching} from '../../src/permissions/grants.js'
+import {type VaultBody, vaultBodySchema} from '../../src/secrets/vault-schema.js'
 import {DAY, HOUR, T0, asset, at, body, grant} from './helpers.js'
 
 describe('grant states', () => {
@@ -133,16 +135,44 @@ describe('listGrants and revokeMatching', () => {
     expect(ids).to.include(active.id)
   })
 
-  // BUG: `grant revoke --asset shop --capability ai.openai.inference` leaves a live `ai.*.inference` grant of shop
-  // alone, so the next `run --asset shop` still gets OPENAI_API_KEY (and when that wildcard is the only grant, the
-  // command says "nothing to revoke: no live grant matched"). Reproduction (e2e): grant approve --asset shop
-  // --capability 'ai.*.inference'; grant revoke --asset shop --capability ai.openai.inference -> "nothing to revoke";
-  // run --asset shop -- env -> exit 0 with the key. Fix (src/permissions/grants.ts revokeMatching): also match when
-  // capabilityMatches(grant.capability, options.capability), i.e. the grant covers the capability being revoked.
-  it.skip('BUG: revoking a capability also revokes the wildcard grants that cover it', () => {
+  it('revoking a capability also revokes the wildcard grants that cover it', () => {
     const wildcard = grant('shop', 'ai.*.inference')
     const b = body({grants: [wildcard]})
     expect(revokeMatching(b, {asset: 'shop', capability: 'ai.openai.inference', now: T0})).to.deep.equal([wildcard.id])
     expect(findGrant(b, 'shop', 'ai.openai.inference', T0).grant).to.equal(undefined)
+  })
+})
+
+describe('approveGrant and provider kills', () => {
+  /** approveGrant only needs transact(): run the mutation on an in-memory body. */
+  function memoryVault(b: VaultBody): AuthenticatedVault {
+    const catalog = loadCatalog([])
+    return {body: b, catalog: async () => catalog, transact: async (mutate: (body: VaultBody) => {result: unknown}) => (await mutate(b)).result} as unknown as AuthenticatedVault
+  }
+
+  it('a new approval for a capability lifts its provider\'s kill, and only that one', async () => {
+    const b = body({assets: [asset('shop')], killedProviders: [{provider: 'openai', at: T0.toISOString()}, {provider: 'stripe', at: T0.toISOString()}]})
+    const g = await approveGrant(memoryVault(b), {asset: 'shop', capability: 'ai.openai.inference', now: T0})
+    expect(b.grants).to.deep.equal([g])
+    expect(b.killedProviders.map((entry) => entry.provider)).to.deep.equal(['stripe'])
+  })
+
+  it('a refused approval changes nothing', async () => {
+    const b = body({assets: [asset('shop')], killedProviders: [{provider: 'openai', at: T0.toISOString()}]})
+    let error: unknown
+    try {
+      await approveGrant(memoryVault(b), {asset: 'shop', capability: 'ai.openai.inference', ttlMs: 31 * DAY, now: T0})
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).to.be.instanceOf(VaultError)
+    expect(b.grants).to.deep.equal([])
+    expect(b.killedProviders).to.have.length(1)
+  })
+
+  it('a wildcard approval lifts only the kills of providers it covers', async () => {
+    const b = body({assets: [asset('shop')], killedProviders: [{provider: 'openai', at: T0.toISOString()}, {provider: 'stripe', at: T0.toISOString()}]})
+    await approveGrant(memoryVault(b), {asset: 'shop', capability: 'ai.*.inference', now: T0})
+    expect(b.killedProviders.map((entry) => entry.provider)).to.deep.equal(['stripe'])
   })
 })
