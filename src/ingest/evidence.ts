@@ -126,8 +126,7 @@ class Collector {
 function isCommentAt(input: FileInput, offset: number): boolean {
   const prefixes = COMMENT_PREFIXES[input.kind]
   if (prefixes.length === 0) return false
-  const line = input.lines.lineText(offset).trimStart()
-  return prefixes.some((p) => line.startsWith(p))
+  return input.lines.lineStartsWith(offset, prefixes)
 }
 
 /** Evidence counts only in code lines of a sane length (long lines are minified or generated). */
@@ -249,13 +248,7 @@ function modelIdEvidence(input: FileInput, sig: Signatures, out: Collector, impo
   const context = new Set<Provider>()
   for (const agg of sig.aggregators) {
     if (out.hasStrong(agg.id)) context.add(agg)
-    for (const url of agg.baseUrls) {
-      try {
-        if (input.text.includes(new URL(url).host)) context.add(agg)
-      } catch {
-        // the schema validates URLs; an odd one just adds no context
-      }
-    }
+    for (const host of sig.aggregatorHosts.get(agg) ?? []) if (input.text.includes(host)) context.add(agg)
   }
   if (aiSdk && sig.gatewayForAiSdk) context.add(sig.gatewayForAiSdk)
   for (const m of input.text.matchAll(MODEL_ID_REGEX)) {

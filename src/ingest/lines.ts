@@ -50,6 +50,19 @@ export class LineIndex {
     return this.text.slice(starts[index], end)
   }
 
+  /** Whether the line holding `offset`, leading whitespace aside, starts with one of `prefixes`. */
+  lineStartsWith(offset: number, prefixes: readonly string[]): boolean {
+    const starts = this.table()
+    const index = this.lineIndex(offset)
+    const end = index + 1 < starts.length ? starts[index + 1] - 1 : this.text.length
+    const {text} = this
+    let i = starts[index]
+    // The whitespace String.prototype.trimStart removes, as far as latin1 text can hold it.
+    for (let c = text.charCodeAt(i); i < end && ((c >= 9 && c <= 13) || c === 32 || c === 0xa0); c = text.charCodeAt(++i));
+    for (const prefix of prefixes) if (i + prefix.length <= end && text.startsWith(prefix, i)) return true
+    return false
+  }
+
   lineLength(offset: number): number {
     const starts = this.table()
     const index = this.lineIndex(offset)

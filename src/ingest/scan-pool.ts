@@ -8,7 +8,7 @@ import {createRequire} from 'node:module'
 import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
 import type {Provider} from '../secrets/providers/schema.js'
-import type {FileOutcome} from './scan-file.js'
+import {decodeOutcomes, type FileOutcome} from './scan-file.js'
 
 export interface WorkerInit {
   providers: Provider[]
@@ -26,7 +26,8 @@ export interface WorkerRequest {
 
 export interface WorkerResponse {
   id: number
-  outcomes: FileOutcome[]
+  /** encodeOutcomes() of the batch */
+  outcomes: string
 }
 
 export interface Batch {
@@ -71,7 +72,7 @@ export class ScanPool {
         const batch = slot.inFlight.get(response.id)
         if (!batch) return
         slot.inFlight.delete(response.id)
-        this.onDone(batch, response.outcomes)
+        this.onDone(batch, decodeOutcomes(response.outcomes, batch.files))
         this.notify()
       })
       // An error is followed by 'exit'; either way the slot's batches go back to the caller.

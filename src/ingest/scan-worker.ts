@@ -5,7 +5,7 @@
  */
 import {parentPort, workerData} from 'node:worker_threads'
 import {prepareKnownValues} from './leaks.js'
-import {analyzeFile, type FileContext, type FileOutcome} from './scan-file.js'
+import {analyzeFile, encodeOutcomes, type FileContext, type FileOutcome} from './scan-file.js'
 import type {WorkerInit, WorkerRequest, WorkerResponse} from './scan-pool.js'
 import {compileSignatures} from './signatures.js'
 
@@ -21,7 +21,7 @@ function serve(init: WorkerInit): void {
   port.on('message', (request: WorkerRequest) => {
     const outcomes: FileOutcome[] = []
     for (let i = 0; i < request.files.length; i += 2) outcomes.push(analyzeFile(ctx, request.files[i], request.files[i + 1]))
-    const response: WorkerResponse = {id: request.id, outcomes}
+    const response: WorkerResponse = {id: request.id, outcomes: encodeOutcomes(outcomes)}
     port.postMessage(response)
   })
 }

@@ -44,6 +44,8 @@ export interface Signatures {
   byKeyword: Map<string, KeywordTargets>
   rules: LeakRule[]
   aggregators: Provider[]
+  /** each aggregator's base-URL hosts, parsed once per scan rather than once per file */
+  aggregatorHosts: Map<Provider, string[]>
   /** the aggregator that plain "vendor/model" strings in the Vercel AI SDK (`ai`) go through */
   gatewayForAiSdk: Provider | undefined
   modelVendors: Set<string>
@@ -96,6 +98,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
     byKeyword: new Map(),
     rules: [],
     aggregators: [],
+    aggregatorHosts: new Map(),
     gatewayForAiSdk: undefined,
     modelVendors: new Set(MODEL_VENDORS),
   }
@@ -150,6 +153,15 @@ export function compileSignatures(providers: Provider[]): Signatures {
     }
     if (provider.aggregator) {
       sig.aggregators.push(provider)
+      const hosts: string[] = []
+      for (const url of provider.baseUrls) {
+        try {
+          hosts.push(new URL(url).host)
+        } catch {
+          // the schema validates URLs; an odd one just adds no context
+        }
+      }
+      sig.aggregatorHosts.set(provider, hosts)
       if (d.npm.includes('@ai-sdk/gateway') || d.imports.includes('@ai-sdk/gateway')) sig.gatewayForAiSdk ??= provider
     }
   }

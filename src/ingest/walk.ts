@@ -50,9 +50,11 @@ interface IgnoreLevel {
   ig: Ignore
 }
 
-function loadIgnore(absDir: string, relDir: string): IgnoreLevel | undefined {
+function loadIgnore(absDir: string, relDir: string, entries: fs.Dirent[]): IgnoreLevel | undefined {
   let ig: Ignore | undefined
   for (const name of IGNORE_FILES) {
+    // Only open what the listing shows: a failed open costs an exception, in every folder.
+    if (!entries.some((entry) => entry.name === name)) continue
     let text: string
     try {
       text = fs.readFileSync(path.join(absDir, name), 'utf8')
@@ -97,7 +99,7 @@ export function* walkProject(root: string): Generator<WalkEntry> {
       yield {type: 'skipped', rel: frame.rel || '.', reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code}
       continue
     }
-    const own = loadIgnore(frame.abs, frame.rel)
+    const own = loadIgnore(frame.abs, frame.rel, entries)
     const levels = own ? [...frame.levels, own] : frame.levels
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     const subdirs: {abs: string; rel: string; levels: IgnoreLevel[]}[] = []

@@ -198,6 +198,24 @@ describe('audit log end to end: a mixed scenario', function () {
     expect(result.code, result.stderr).to.equal(0)
   })
 
+  // BUG (commands/secret/set.ts via src/cli/no-value-args.ts): refuseExtraArguments counts every argv
+  // word that does not start with '-' as a positional, so the VALUE of a space-separated flag is
+  // taken for a secret on the command line: `printf %s KEY | codex-vault secret set azure-openai
+  // --env AZURE_API_KEY` (the form in the command's own examples) and `... --name prod` exit 2 with
+  // "secret set takes no value argument"; `--env=AZURE_API_KEY` works. `secret rotate` has the same
+  // problem (same helper). Fix: count positionals from oclif's parsed `argv` (this.parse(...).argv) instead
+  // of the raw argv, or skip the word after a known value flag (--env, --name, --vault, --lock-timeout).
+  it.skip('secret set with space-separated --env / --name is stored and recorded once — BUG: refused as a value argument (exit 2)', async () => {
+    const value = randomCanary()
+    secrets.push(value)
+    const result = await cv(home, ['secret', 'set', 'azure-openai', '--env', 'AZURE_API_KEY', '--name', 'prod'], {env: session, input: value})
+    expectExit(result, 0, 'secret set --env NAME --name X')
+    expected.push('secret.set')
+    const [record] = await tailJson(home, session, ['-n', '1'])
+    expect(record).to.include({type: 'secret.set', provider: 'azure-openai'})
+    expect(record.data).to.include({env: 'AZURE_API_KEY', label: 'prod'})
+  })
+
   it('lock is recorded, a revoked token is one unsealed denial, the chain verifies, and no canary is in the log', async () => {
     expectExit(await cv(home, ['lock'], {env: session}), 0, 'lock')
     expected.push('session.lock')
