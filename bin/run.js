@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// oclif's debug output (DEBUG=*) logs the raw argv, where a mistakenly pasted key would show.
+if (process.env.DEBUG) process.env.DEBUG = `${process.env.DEBUG},-oclif:*`
 // `run` (on the hot path of every app launch) and `status` skip oclif's command loading when the
 // call uses only everyday flags (see src/cli/lean-run.ts); everything else goes through oclif.
 const argv = process.argv.slice(2)
@@ -8,7 +10,10 @@ if (argv[0] === 'run' || argv[0] === 'status') {
   leanCode = await lean.leanMain(argv)
 }
 if (leanCode === null) {
-  const {execute} = await import('@oclif/core')
+  const {execute, settings} = await import('@oclif/core')
+  // The published binary runs compiled code: NODE_ENV=development/test must not make oclif look for
+  // TypeScript sources (slow, and a warning per command). bin/dev.js is the way to run the sources.
+  settings.enableAutoTranspile = false
   await execute({dir: import.meta.url})
 } else {
   process.exitCode = leanCode

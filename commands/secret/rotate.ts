@@ -17,8 +17,8 @@ export default class SecretRotate extends VaultCommand<RotateResult> {
   }
 
   async run(): Promise<RotateResult> {
-    refuseExtraArguments(this.argv, 1, 'secret rotate')
-    const {args, flags} = await this.parse(SecretRotate)
+    const {args, argv, flags} = await this.parse(SecretRotate)
+    refuseExtraArguments(argv as string[], 1, 'secret rotate')
     const env = await this.commandEnv()
     const vault = await this.openVault()
     const value = await readSecretValue({stdin: process.stdin, stderr: process.stderr, prompt: `new ${args.provider} key (hidden)`, stdinTaken: env.fromStdin})

@@ -22,8 +22,8 @@ export default class SecretSet extends VaultCommand<SetSecretResult> {
   }
 
   async run(): Promise<SetSecretResult> {
-    refuseExtraArguments(this.argv, 1, 'secret set')
-    const {args, flags} = await this.parse(SecretSet)
+    const {args, argv, flags} = await this.parse(SecretSet)
+    refuseExtraArguments(argv as string[], 1, 'secret set')
     const env = await this.commandEnv()
     const vault = await this.openVault()
     const value = await readSecretValue({stdin: process.stdin, stderr: process.stderr, prompt: `${args.provider} key (hidden)`, stdinTaken: env.fromStdin})

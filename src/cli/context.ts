@@ -19,7 +19,7 @@ import {readVaultBytes} from '../secrets/vault-file.js'
 import {type ParsedVaultFile, parseVaultFile} from '../secrets/vault-header.js'
 import {type VaultKeys, vaultKeysFrom} from '../secrets/vault-keys.js'
 import {acquireVaultLock} from '../secrets/vault-lock.js'
-import {CRASH_TOLERANCE, type OpenedVault, type TransactOptions, type TransactionOutcome, checkClock, transact} from '../secrets/vault-store.js'
+import {type OpenedVault, checkAnchor, type TransactOptions, type TransactionOutcome, checkClock, transact} from '../secrets/vault-store.js'
 import type {VaultBody} from '../secrets/vault-schema.js'
 import {VaultError} from './errors.js'
 
@@ -85,21 +85,41 @@ const DENIAL_TYPES: Record<string, string> = {
 
 /** Steps 1-5 for a command that needs the key. */
 export async function bootVault(env: CommandEnv, command: string, options: BootOptions = {}): Promise<AuthenticatedVault> {
-  const bytes = readVaultBytes(env.vaultPath)
-  const parsed = parseVaultFile(bytes)
+  let bytes = readVaultBytes(env.vaultPath)
+  let parsed = parseVaultFile(bytes)
   const audit = new AuditLog({path: auditPathFor(env.vaultPath), segmentBytes: auditSegmentBytes(env.env)})
   let keys: VaultKeys | undefined
   try {
     const unlocked = await unlockKeys(env, parsed, options)
     keys = unlocked.keys
-    const body = openBody(parsed, keys)
+    let body = openBody(parsed, keys)
+    try {
+      checkAnchor(audit, body)
+    } catch (error) {
+      if (!(error instanceof VaultError && error.code === 'ROLLBACK')) throw error
+      // Another writer may have moved vault and log on between our read and the check (the KDF
+      // alone can take a second): look again under the lock before calling it a rollback.
+      const lock = await acquireVaultLock(env.vaultPath, env.lockTimeoutMs)
+      try {
+        const fresh = readVaultBytes(env.vaultPath)
+        if (!fresh.equals(bytes)) {
+          const freshParsed = parseVaultFile(fresh)
+          if (freshParsed.header.vaultId !== parsed.header.vaultId) throw error
+          body = openBody(freshParsed, keys)
+          bytes = fresh
+          parsed = freshParsed
+        }
+        checkAnchor(audit, body)
+      } finally {
+        lock.release()
+      }
+    }
     if (unlocked.via.kind === 'session') {
       const sessionId = unlocked.via.sessionId
       const record = body.sessions.find((session) => session.id === sessionId)
       if (!record || record.revoked) throw noSession('the session was ended (`codex-vault lock`) or belongs to an older copy of the vault')
     }
     checkClock(body, env.now())
-    audit.checkAnchor(body.auditAnchor, CRASH_TOLERANCE)
     return makeAuthenticated({path: env.vaultPath, header: parsed.header, body, bytes, keys, audit}, unlocked.via, env)
   } catch (error) {
     keys?.wipe()

@@ -28,6 +28,7 @@ export const ErrorCodes = {
   VAULT_MISSING: ExitCode.Vault,
   VAULT_EXISTS: ExitCode.Usage,
   VAULT_UNREADABLE: ExitCode.Vault,
+  VAULT_WRITE_FAILED: ExitCode.Vault,
   VAULT_UNSUPPORTED: ExitCode.Vault,
   HEADER_INVALID: ExitCode.Vault,
   AUTH_FAILED: ExitCode.Auth,

@@ -28,6 +28,7 @@ export function renderCapabilities(capabilities: ResolvedCapability[], indent = 
 /** --fail-on-leak: exit 11 so a pre-commit hook or CI step fails on a hard-coded key. */
 export function leakFailure(leaks: Leak[]): VaultError {
   return new VaultError('LEAK_FOUND', `${leaks.length} hard-coded secret(s) found`, {
+    details: {leaks},
     suggestions: ['move each key into the vault (codex-vault secret set PROVIDER) and read it from the environment instead', 'rotate any key that was committed'],
   })
 }

@@ -86,8 +86,13 @@ export abstract class VaultCommand<T> extends Command {
       process.stderr.write(errorText(error))
       return this.exit(exit)
     }
+    if (/^Unexpected arguments?:/.test(error.message)) {
+      // oclif quotes the argument, and a pasted key is the likeliest extra argument of all
+      process.stderr.write(`codex-vault: unexpected argument (not shown: it may be a secret)\n  try: codex-vault ${(this.id ?? '').replaceAll(':', ' ')} --help; secrets go through stdin or the hidden prompt\n`)
+      return this.exit(ExitCode.Usage)
+    }
     if (exit === ExitCode.Usage || error.oclif?.exit !== undefined) {
-      process.stderr.write(`codex-vault: ${error.message}\n  try: codex-vault ${this.id ?? ''} --help\n`.replace('  --help', ' --help'))
+      process.stderr.write(`codex-vault: ${error.message}\n  try: codex-vault ${(this.id ?? '').replaceAll(':', ' ')} --help\n`.replace('  --help', ' --help'))
       return this.exit(exit === 0 ? ExitCode.Usage : exit)
     }
     process.stderr.write(errorText(error))
@@ -95,7 +100,9 @@ export abstract class VaultCommand<T> extends Command {
   }
 
   protected override toErrorJson(error: unknown): JsonFailure {
-    return errorJson(error as Error, this.warnings)
+    const failure = errorJson(error as Error, this.warnings)
+    if (/^Unexpected arguments?:/.test(failure.error.message)) failure.error.message = 'unexpected argument (not shown: it may be a secret)'
+    return failure
   }
 
   protected override toSuccessJson(result: unknown): JsonSuccess<T> {

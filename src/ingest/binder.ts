@@ -5,7 +5,8 @@
 import {userInfo} from 'node:os'
 
 import type {AuthenticatedVault} from '../cli/context.js'
-import {parseCapabilityPattern} from '../permissions/capability.js'
+import {usageError} from '../cli/errors.js'
+import {isWildcard, parseCapabilityPattern} from '../permissions/capability.js'
 import {boundCapabilities, checkAssetName} from '../registry/assets.js'
 import type {AssetRecord} from '../secrets/vault-schema.js'
 import {assetIdentity} from './identity.js'
@@ -75,9 +76,16 @@ function diffBinding(before: AssetRecord | undefined, after: AssetRecord): BindD
   return {added: [...now].filter((c) => !old.has(c)), removed: [...old].filter((c) => !now.has(c)), changed}
 }
 
+/** An include names what to inject: a pattern cannot be injected, so it must be exact. */
+function concreteCapability(text: string, flag: string): string {
+  const capability = parseCapabilityPattern(text)
+  if (isWildcard(capability)) throw usageError(`${flag} ${text}: an include takes an exact capability, without "*"`, ['list them one by one, e.g. --capability ai.openai.inference'])
+  return capability
+}
+
 export async function bindAsset(vault: AuthenticatedVault, options: BindOptions): Promise<BindResult> {
   const name = checkAssetName(options.name)
-  const include = options.include.map((c) => parseCapabilityPattern(c))
+  const include = options.include.map((c) => concreteCapability(c, '--capability'))
   const exclude = options.exclude.map((c) => parseCapabilityPattern(c))
   const catalog = await vault.catalog()
   const resolved = mergeApps(options.scan, catalog.providers)

@@ -1,6 +1,7 @@
 /** The registry of assets: applications registered in the vault, with their owner and state. */
 import type {AuthenticatedVault} from '../cli/context.js'
 import {VaultError, usageError} from '../cli/errors.js'
+import {capabilityMatches} from '../permissions/capability.js'
 import type {AssetRecord, VaultBody} from '../secrets/vault-schema.js'
 
 const ASSET_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/
@@ -25,9 +26,9 @@ export function requireAsset(body: VaultBody, name: string): AssetRecord {
 /** What `run` injects by default: resolved required/likely capabilities plus the owner's includes, minus excludes. */
 export function boundCapabilities(asset: AssetRecord): string[] {
   const resolved = asset.capabilities.filter((item) => item.confidence !== 'mentioned').map((item) => item.capability)
-  const all = new Set([...resolved, ...asset.overrides.include])
-  for (const excluded of asset.overrides.exclude) all.delete(excluded)
-  return [...all].sort()
+  const all = [...new Set([...resolved, ...asset.overrides.include])]
+  // an exclude may be a pattern (ai.*.inference); includes are always exact (bind refuses wildcards)
+  return all.filter((capability) => !asset.overrides.exclude.some((excluded) => capabilityMatches(excluded, capability))).sort()
 }
 
 export interface AssetSummary {

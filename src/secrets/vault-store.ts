@@ -4,6 +4,8 @@
  * generation, seal, self-check, atomic replace. `transact` wraps it in the inter-process lock,
  * the audit anchor check and the audit append that records the decision before the effect.
  */
+import {statSync, truncateSync} from 'node:fs'
+
 import {Low, type Adapter} from 'lowdb'
 
 import type {AuditEvent} from '../audit/events.js'
@@ -18,12 +20,53 @@ import {acquireVaultLock} from './vault-lock.js'
 import type {VaultBody} from './vault-schema.js'
 
 /**
- * One sealed record after the anchor is what a crash between the audit fsync and the vault rename
- * leaves (the decision was recorded, its effect never written). It is accepted so that a vault
- * survives kill -9 at any moment; more than one means the vault is older than its log (exit 10).
- * The price, documented in the README: a rollback of exactly one write looks like such a crash.
+ * Sealed records after the anchor are what a crash between the audit fsync and the vault rename
+ * leaves: the decision was recorded, its effect never written. Every sealed record names the
+ * generation its write was about to produce, so retries of that one write (generation + 1) are
+ * accepted and a vault survives kill -9 at any moment; a sealed record for any other generation
+ * means the vault is older than its log (exit 10). The price, documented in the README: a
+ * rollback of exactly one write looks like such a crash.
  */
-export const CRASH_TOLERANCE = {allowSealedAfter: 1}
+export function checkAnchor(audit: AuditLog, body: VaultBody): void {
+  audit.checkAnchor(body.auditAnchor, {allowSealedAfter: pendingRetries(audit, body)})
+}
+
+function pendingRetries(audit: AuditLog, body: VaultBody): number {
+  if (!body.auditAnchor) return 0
+  let after: ReturnType<AuditLog['readAfter']>
+  try {
+    after = audit.readAfter(body.auditAnchor.seq)
+  } catch {
+    return 0 // checkAnchor reports what is wrong with the log
+  }
+  const sealed = after.filter((record) => record.sealed)
+  return sealed.every((record) => record.data?.vaultGeneration === body.generation + 1) ? sealed.length : 0
+}
+
+function liveSize(path: string): number | undefined {
+  try {
+    return statSync(path).size
+  } catch {
+    return undefined
+  }
+}
+
+/** Best effort: a record left behind is still tolerated as a pending retry (see checkAnchor). */
+function undoAppend(path: string, size: number): void {
+  try {
+    if (statSync(path).size > size) truncateSync(path, size)
+  } catch { /* the next command sees one pending record, which is tolerated */ }
+}
+
+const IO_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EFBIG', 'EISDIR', 'EEXIST', 'ELOOP'])
+
+function writeFailure(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code
+  if (error instanceof VaultError || !code || !IO_CODES.has(code)) return error
+  return new VaultError('VAULT_WRITE_FAILED', `could not write the vault (${code}); nothing was changed`, {
+    cause: error, suggestions: code === 'ENOSPC' || code === 'EDQUOT' ? ['free some disk space and run the command again'] : ['check the vault folder\'s permissions and free space, then run the command again'],
+  })
+}
 
 /** A wall clock this far behind the vault's last seen time is treated as tampering. */
 export const CLOCK_TOLERANCE_MS = 5 * 60 * 1000
@@ -118,14 +161,25 @@ export async function transact<T>(vault: OpenedVault, options: TransactOptions,
     const db = new Low<VaultBody>(adapter, null as unknown as VaultBody)
     await db.read()
     const body = db.data
-    vault.audit.checkAnchor(body.auditAnchor, CRASH_TOLERANCE)
+    checkAnchor(vault.audit, body)
     const now = options.now()
     checkClock(body, now)
     const outcome = await mutate(body)
-    for (const event of outcome.events) body.auditAnchor = vault.audit.append(event, vault.keys.audit)
+    const auditSize = liveSize(vault.audit.path)
+    const segmentBefore = vault.audit.head()?.segment
+    for (const event of outcome.events) {
+      body.auditAnchor = vault.audit.append({...event, data: {...event.data, vaultGeneration: body.generation + 1}}, vault.keys.audit)
+    }
     if (now.toISOString() > body.lastSeen) body.lastSeen = now.toISOString()
     if (outcome.header || outcome.keys) adapter.replaceKeys(outcome.header ?? adapter.header!, outcome.keys)
-    await db.write()
+    try {
+      await db.write()
+    } catch (error) {
+      // The effect did not happen: take its record back (we still hold the lock) so the log does not
+      // claim a write that never was, and report the I/O failure as what it is.
+      if (auditSize !== undefined && body.auditAnchor?.segment === segmentBefore) undoAppend(vault.audit.path, auditSize)
+      throw writeFailure(error)
+    }
     if (outcome.keys) {
       vault.keys.wipe()
       vault.keys = outcome.keys

@@ -191,22 +191,14 @@ describe('bind and the asset registry end to end', function () {
     expect(records[2].data).to.deep.include({removed: ['ai.anthropic.inference']})
   })
 
-  // BUG: wildcard overrides are accepted by bind but never work. Reproduce on a bound OpenAI app:
-  //   codex-vault bind ./app --name wild --exclude-capability 'ai.*.inference' --json
-  //     -> exit 0, result.capabilities is still ["ai.openai.inference"] (the exclude matched nothing)
-  //   codex-vault bind ./app --name wild2 --capability 'ai.*.inference'
-  //     -> "injected by default on run: ai.*.inference, ai.openai.inference", and then
-  //   codex-vault run --asset wild2 --dry-run -> exit 6 "no provider in the catalog offers ai.*.inference"
-  // Fix (src/ingest/binder.ts / src/registry/assets.ts): refuse wildcards in --capability and
-  // --exclude-capability with exit 2 (isWildcard() from permissions/capability.ts), or expand
-  // excludes with capabilityMatches in boundCapabilities.
-  it.skip('BUG: wildcard --exclude-capability / --capability are refused or honoured', async () => {
+  it('a wildcard --exclude-capability is honoured, a wildcard --capability refused', async () => {
     const app = join(work, 'wild')
     writeTree(app, OPENAI_APP)
     const excluded = await cli(['bind', app, '--name', 'wild', '--exclude-capability', 'ai.*.inference', '--json'], 0)
     expect(JSON.parse(excluded.stdout).result.capabilities).to.not.include('ai.openai.inference')
-    const included = await cli(['bind', app, '--name', 'wild2', '--capability', 'ai.*.inference', '--json'], 0)
-    expect(JSON.parse(included.stdout).result.capabilities).to.not.include('ai.*.inference')
+    const included = await cli(['bind', app, '--name', 'wild2', '--capability', 'ai.*.inference', '--json'], 2)
+    expect(JSON.parse(included.stdout).error.message).to.include('exact capability')
+    await cli(['asset', 'remove', 'wild'], 0) // the next test expects shop alone
   })
 
   it('disable denies runs with the enable fix, enable lifts it, remove deletes the asset and its grants; unknown assets exit 2', async () => {

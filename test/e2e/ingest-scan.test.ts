@@ -131,15 +131,7 @@ describe('scan and resolve end to end (no vault, no session)', function () {
     console.log(`      scan/resolve of a 3-file app via the CLI: ${timings.join(' ms, ')} ms (process spawn to exit)`)
   })
 
-  // BUG: with NODE_ENV=development or test (common in a developer's shell; the shared e2e helper
-  // sets test) oclif's isProd() is false, so it looks for TypeScript sources of every command and
-  // prints 28 "Warning: Could not find source for /work/main/commands/... based on tsconfig.
-  // Defaulting to compiled source." lines on stderr, and each command takes ~1 s longer
-  // (scan of a 3-file app: 0.8 s -> 2.0 s). Reproduce:
-  //   NODE_ENV=development node bin/run.js scan ./app   (stderr full of warnings)
-  // Fix: in bin/run.js, `const {execute, settings} = await import('@oclif/core');
-  // settings.enableAutoTranspile = false` before execute() (checked: no warnings, 0.8 s).
-  it.skip('BUG: a successful scan writes nothing but progress to stderr, whatever NODE_ENV says', async () => {
+  it('a successful scan writes nothing but progress to stderr, whatever NODE_ENV says', async () => {
     const app = appDir('node-env', SMALL_APP)
     for (const NODE_ENV of ['development', 'test']) {
       const result = await runCli(['scan', app, '--json'], {home, env: {NODE_ENV}})
