@@ -165,7 +165,7 @@ describe('grants end to end', function () {
     const stored = clean(await fx.cli(['secret', 'set', 'openai'], {input: fx.keys.openai}))
     expect(stored.code, explain(stored)).to.equal(0)
     const before = await cli(['run', '--asset', 'other', '--capability', 'ai.openai.inference', '--dry-run', '--json'], 6)
-    expect(JSON.parse(before.stdout).result.denials[0].code).to.equal('no-grant')
+    expect(JSON.parse(before.stdout).error.details.plan.denials[0].code).to.equal('no-grant')
     const wildcard = JSON.parse((await cli(['grant', 'approve', '--asset', 'other', '--capability', 'ai.*.inference', '--json'])).stdout).result
     expect(wildcard.capability).to.equal('ai.*.inference')
     const after = await cli(['run', '--asset', 'other', '--capability', 'ai.openai.inference', '--dry-run', '--json'])
