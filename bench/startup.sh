@@ -28,7 +28,7 @@ hyperfine -N --warmup 3 --runs "${RUNS:-30}" 'node -e 0' "node $CV status" "node
 if [ "${1:-}" = "--peers" ]; then
   PEERS="$PWD/bench/.peers"
   if [ ! -x "$PEERS/node_modules/.bin/dotenvx" ] || [ ! -x "$PEERS/node_modules/.bin/varlock" ]; then
-    mkdir -p "$PEERS" && (cd "$PEERS" && npm init -y >/dev/null && npm install --no-audit --no-fund @dotenvx/dotenvx@2.38.2 varlock@1.20.0 >/dev/null 2>&1)
+    mkdir -p "$PEERS" && (cd "$PEERS" && printf "{\"name\":\"cv-bench-peers\",\"private\":true}\n" > package.json && npm install --no-audit --no-fund @dotenvx/dotenvx@2.38.2 varlock@1.20.0 >/dev/null 2>&1)
   fi
   mkdir -p "$WORK/peer" && cd "$WORK/peer"
   printf 'OPENAI_API_KEY="%s"\n' "$KEY" > .env

@@ -5,6 +5,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {defaultVaultPath} from '../auth/paths.js'
+import {useJitlessZod} from '../secrets/zod-config.js'
 import {type AuthenticatedVault, type BootOptions, type CommandEnv, bootVault} from './context.js'
 import {parseDuration} from './duration.js'
 import {ExitCode, VaultError} from './errors.js'
@@ -39,6 +40,11 @@ export abstract class VaultCommand<T> extends Command {
   private opened: AuthenticatedVault | undefined
 
   abstract override run(): Promise<T>
+
+  override async init(): Promise<void> {
+    useJitlessZod()
+    return super.init()
+  }
 
   /** Warnings go to stderr, and into the JSON envelope when --json is on. */
   override warn(input: Error | string): Error | string {
