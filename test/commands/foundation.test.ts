@@ -6,48 +6,14 @@
 import {existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {runCommand} from '@oclif/test'
 import {expect} from 'chai'
 
 import {AuditLog} from '../../src/audit/log.js'
 import {sessionIdOfToken} from '../../src/auth/session.js'
 import {parseVaultFile} from '../../src/secrets/vault-header.js'
 import {type CliHome, assertNoCanary, makeHome, randomCanary, sleep} from '../helpers/cli.js'
+import {cv, generationOf} from '../helpers/in-process.js'
 
-const VARS = ['CODEX_VAULT_FILE', 'CODEX_VAULT_SESSION', 'CODEX_VAULT_PASSPHRASE', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME'] as const
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-  json?: any
-}
-
-/** Run one command in-process with exactly these codex-vault variables; returns the exit code it would have. */
-async function cv(args: string[], home: CliHome, env: {session?: string; passphrase?: string} = {}): Promise<Run> {
-  const saved = Object.fromEntries(VARS.map((name) => [name, process.env[name]]))
-  for (const name of VARS) delete process.env[name]
-  process.env.CODEX_VAULT_FILE = home.vault
-  process.env.XDG_RUNTIME_DIR = home.runtimeDir
-  if (env.session !== undefined) process.env.CODEX_VAULT_SESSION = env.session
-  if (env.passphrase !== undefined) process.env.CODEX_VAULT_PASSPHRASE = env.passphrase
-  try {
-    const {error, stdout, stderr} = await runCommand(args, {root: process.cwd()})
-    const exit = (error as (Error & {oclif?: {exit?: number}}) | undefined)?.oclif?.exit
-    const code = error ? (exit ?? 1) : Number(process.exitCode ?? 0)
-    let json: any
-    if (args.includes('--json')) json = JSON.parse(stdout)
-    return {code, stdout, stderr, json}
-  } finally {
-    process.exitCode = undefined
-    for (const name of VARS) {
-      if (saved[name] === undefined) delete process.env[name]
-      else process.env[name] = saved[name]
-    }
-  }
-}
-
-const generationOf = (home: CliHome) => parseVaultFile(readFileSync(home.vault)).header.generation
 const vaultIdOf = (home: CliHome) => parseVaultFile(readFileSync(home.vault)).header.vaultId
 
 async function newVault(home: CliHome): Promise<string> {

@@ -3,49 +3,14 @@
  * stdin (stdin belongs to mocha): values on argv refused, missing secrets, provider file
  * validation with the catalog unchanged. Stdin-fed values are covered in test/e2e/secrets*.test.ts.
  */
-import {readFileSync, writeFileSync} from 'node:fs'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {runCommand} from '@oclif/test'
 import {expect} from 'chai'
 
-import {parseVaultFile} from '../../src/secrets/vault-header.js'
 import {type CliHome, assertNoCanary, makeHome, randomCanary} from '../helpers/cli.js'
+import {cv, generationOf} from '../helpers/in-process.js'
 
-const VARS = ['CODEX_VAULT_FILE', 'CODEX_VAULT_SESSION', 'CODEX_VAULT_PASSPHRASE', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME'] as const
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-  json?: any
-}
-
-/** One command in-process with exactly these codex-vault variables; restores the environment after. */
-async function cv(args: string[], home: CliHome, env: {session?: string; passphrase?: string} = {}): Promise<Run> {
-  const saved = Object.fromEntries(VARS.map((name) => [name, process.env[name]]))
-  for (const name of VARS) delete process.env[name]
-  process.env.CODEX_VAULT_FILE = home.vault
-  process.env.XDG_RUNTIME_DIR = home.runtimeDir
-  if (env.session !== undefined) process.env.CODEX_VAULT_SESSION = env.session
-  if (env.passphrase !== undefined) process.env.CODEX_VAULT_PASSPHRASE = env.passphrase
-  try {
-    const {error, stdout, stderr} = await runCommand(args, {root: process.cwd()})
-    const exit = (error as (Error & {oclif?: {exit?: number}}) | undefined)?.oclif?.exit
-    const code = error ? (exit ?? 1) : Number(process.exitCode ?? 0)
-    // runCommand captures what the command printed; an error's message is part of what a user sees
-    const shown = `${stderr}${error ? `\n${error.message}` : ''}`
-    return {code, stdout, stderr: shown, json: args.includes('--json') ? JSON.parse(stdout) : undefined}
-  } finally {
-    process.exitCode = undefined
-    for (const name of VARS) {
-      if (saved[name] === undefined) delete process.env[name]
-      else process.env[name] = saved[name]
-    }
-  }
-}
-
-const generationOf = (home: CliHome) => parseVaultFile(readFileSync(home.vault)).header.generation
 
 const PROVIDER = {
   id: 'acme-ai',
