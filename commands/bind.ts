@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {bindAsset, type BindResult} from '../src/ingest/binder.js'
-import {scanWithCatalog} from '../src/ingest/project-scan.js'
-import {scanProgress} from '../src/cli/progress.js'
-import {renderCapabilities} from '../src/cli/scan-command.js'
+import {renderCapabilities, scanForCommand} from '../src/cli/scan-command.js'
 import {VaultCommand} from '../src/cli/vault-command.js'
 
 export default class Bind extends VaultCommand<BindResult> {
@@ -24,9 +22,7 @@ export default class Bind extends VaultCommand<BindResult> {
   async run(): Promise<BindResult> {
     const {args, flags} = await this.parse(Bind)
     const vault = await this.openVault()
-    const progress = scanProgress(process.stderr)
-    const scan = await scanWithCatalog({path: args.path, vault, onProgress: (p) => progress.update(p)})
-    progress.done()
+    const scan = await scanForCommand(args.path, vault)
     const result = await bindAsset(vault, {name: flags.name, scan, include: flags.capability, exclude: flags['exclude-capability'], owner: flags.owner, now: new Date()})
     this.log(`${result.created ? 'bound' : 'updated'} asset ${result.asset} -> ${result.path}`)
     if (result.resolved.length > 0) this.log(renderCapabilities(result.resolved).join('\n'))

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {readAllStdin, readPassphrase, stripTrailingNewline} from '../src/auth/passphrase.js'
+import {readPassphrase} from '../src/auth/passphrase.js'
 import {changePassphrase, type PasswdResult} from '../src/auth/rekey.js'
-import {VaultError, usageError} from '../src/cli/errors.js'
+import {usageError} from '../src/cli/errors.js'
 import {VaultCommand} from '../src/cli/vault-command.js'
 import {wipe} from '../src/secrets/crypto.js'
 
@@ -23,15 +23,8 @@ export default class Passwd extends VaultCommand<PasswdResult> {
     const env = await this.commandEnv()
     if (flags['new-passphrase-stdin'] && env.fromStdin) throw usageError('--passphrase-stdin and --new-passphrase-stdin cannot both read stdin', ['open the vault with a session (CODEX_VAULT_SESSION) instead'])
     const vault = await this.openVault()
-    let newPassphrase: Buffer
-    if (flags['new-passphrase-stdin']) {
-      const raw = await readAllStdin(process.stdin, 1026)
-      newPassphrase = Buffer.from(stripTrailingNewline(raw))
-      wipe(raw)
-      if (newPassphrase.length < 8) throw new VaultError('INVALID_INPUT', 'a new passphrase must be at least 8 characters long')
-    } else {
-      newPassphrase = await readPassphrase({...env, env: {}, fromStdin: false}, {purpose: 'new passphrase', confirm: true, missingCode: 'USAGE'})
-    }
+    // the same reader as for any passphrase (secure memory, minimum length), never the old one's env variable
+    const newPassphrase = await readPassphrase({...env, env: {}, fromStdin: flags['new-passphrase-stdin']}, {purpose: 'new passphrase', confirm: true, missingCode: 'USAGE'})
     try {
       const result = await changePassphrase(vault, {newPassphrase, kdf: flags.kdf as 'moderate' | 'interactive' | undefined})
       this.log('passphrase changed; sessions stay valid')

@@ -1,10 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
-import {scanWithCatalog} from '../src/ingest/project-scan.js'
 import {resolve, type ResolveResult} from '../src/ingest/resolver.js'
 import {loadCatalog} from '../src/secrets/providers/catalog.js'
-import {scanProgress} from '../src/cli/progress.js'
-import {canOpenVault, leakFailure, renderCapabilities, renderLeaks} from '../src/cli/scan-command.js'
+import {canOpenVault, leakFailure, renderCapabilities, renderLeaks, scanForCommand} from '../src/cli/scan-command.js'
 import {VaultCommand} from '../src/cli/vault-command.js'
 
 export default class Resolve extends VaultCommand<ResolveResult> {
@@ -17,9 +15,7 @@ export default class Resolve extends VaultCommand<ResolveResult> {
   async run(): Promise<ResolveResult> {
     const {args, flags} = await this.parse(Resolve)
     const vault = canOpenVault(process.env) ? await this.openVault() : undefined
-    const progress = scanProgress(process.stderr)
-    const scan = await scanWithCatalog({path: args.path, vault, onProgress: (p) => progress.update(p)})
-    progress.done()
+    const scan = await scanForCommand(args.path, vault)
     const providers = vault ? (await vault.catalog()).providers : loadCatalog([]).providers
     const result = resolve(scan, providers)
     if (!this.jsonEnabled()) {

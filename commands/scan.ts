@@ -2,9 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import type {Evidence} from '../src/ingest/evidence.js'
 import type {Leak} from '../src/ingest/leaks.js'
-import {scanWithCatalog} from '../src/ingest/project-scan.js'
-import {scanProgress} from '../src/cli/progress.js'
-import {canOpenVault, leakFailure, renderLeaks} from '../src/cli/scan-command.js'
+import {canOpenVault, leakFailure, renderLeaks, scanForCommand} from '../src/cli/scan-command.js'
 import {VaultCommand} from '../src/cli/vault-command.js'
 
 export interface ScanCommandResult {
@@ -23,9 +21,7 @@ export default class Scan extends VaultCommand<ScanCommandResult> {
   async run(): Promise<ScanCommandResult> {
     const {args, flags} = await this.parse(Scan)
     const vault = canOpenVault(process.env) ? await this.openVault() : undefined
-    const progress = scanProgress(process.stderr)
-    const scan = await scanWithCatalog({path: args.path, vault, onProgress: (p) => progress.update(p)})
-    progress.done()
+    const scan = await scanForCommand(args.path, vault)
     const result = {evidence: scan.evidence, leaks: scan.leaks, stats: {files: scan.stats.files, bytes: scan.stats.bytes, skipped: scan.stats.skippedTotal, ms: scan.stats.ms}}
     if (!this.jsonEnabled()) {
       const byProvider = new Map<string, Evidence[]>()

@@ -41,7 +41,7 @@ export async function readAllStdin(stdin: NodeJS.ReadStream, limit: number): Pro
 }
 
 /** Strip exactly one trailing newline (from `echo` or a file), nothing else. */
-export function stripTrailingNewline(buffer: Buffer): Buffer {
+function stripTrailingNewline(buffer: Buffer): Buffer {
   let end = buffer.length
   if (end > 0 && buffer[end - 1] === 0x0a) end--
   if (end > 0 && buffer[end - 1] === 0x0d) end--

@@ -3,7 +3,11 @@ import chalk from 'chalk'
 
 import type {Leak} from '../ingest/leaks.js'
 import type {ResolvedCapability} from '../ingest/resolver.js'
+import type {AuthenticatedVault} from './context.js'
+import {scanWithCatalog} from '../ingest/project-scan.js'
+import type {ScanResult} from '../ingest/scan.js'
 import {VaultError} from './errors.js'
+import {scanProgress} from './progress.js'
 
 /** scan/resolve work before `init` and on a locked vault; they only lose user providers and stored-value matching. */
 export function canOpenVault(env: NodeJS.ProcessEnv): boolean {
@@ -31,4 +35,14 @@ export function leakFailure(leaks: Leak[]): VaultError {
     details: {leaks},
     suggestions: ['move each key into the vault (codex-vault secret set PROVIDER) and read it from the environment instead', 'rotate any key that was committed'],
   })
+}
+
+/** The scan every ingest command starts with, with a progress line on a terminal that is always cleared. */
+export async function scanForCommand(path: string, vault: AuthenticatedVault | undefined): Promise<ScanResult> {
+  const progress = scanProgress(process.stderr)
+  try {
+    return await scanWithCatalog({path, vault, onProgress: (p) => progress.update(p)})
+  } finally {
+    progress.done()
+  }
 }

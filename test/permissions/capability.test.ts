@@ -1,20 +1,9 @@
 import {expect} from 'chai'
 
-import {VaultError} from '../../src/cli/errors.js'
 import {capabilityMatches, isWildcard, parseCapabilityPattern} from '../../src/permissions/capability.js'
 import {grantTtl, ttlRule} from '../../src/permissions/ttl-policy.js'
 import {DAY, HOUR} from './helpers.js'
-
-function usage(fn: () => unknown): VaultError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).to.be.instanceOf(VaultError)
-    expect((error as VaultError).exitCode).to.equal(2)
-    return error as VaultError
-  }
-  throw new Error('expected a usage error')
-}
+import {usage} from '../helpers/errors.js'
 
 describe('capabilities', () => {
   it('accepts <domain>.<provider>.<action> and whole-segment wildcards', () => {

@@ -1,21 +1,10 @@
 /** The asset registry's pure parts: names, what a binding injects by default, summaries, lookups. */
 import {expect} from 'chai'
 
-import {VaultError} from '../../src/cli/errors.js'
 import {boundCapabilities, checkAssetName, listAssets, requireAsset, summarise} from '../../src/registry/assets.js'
 import type {AssetRecord} from '../../src/secrets/vault-schema.js'
 import {asset, body} from './fixtures.js'
-
-function usage(fn: () => unknown): VaultError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).to.be.instanceOf(VaultError)
-    expect((error as VaultError).exitCode).to.equal(2)
-    return error as VaultError
-  }
-  throw new Error('expected a usage error')
-}
+import {usage} from '../helpers/errors.js'
 
 describe('registry/assets', () => {
   describe('checkAssetName', () => {
