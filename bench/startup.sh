@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "bench: install hyperfine (apt-get install hyperfine)" >&2; exit 2; }
-[ -f dist/lean-run.bundle.js ] || npm run build --silent
+[ -f dist/lean-run.bundle.cjs ] || npm run build --silent
 CV="$PWD/bin/run.js"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cv-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

@@ -6,10 +6,19 @@ if (process.env.DEBUG) process.env.DEBUG = `${process.env.DEBUG},-oclif:*`
 const argv = process.argv.slice(2)
 let leanCode = null
 if (argv[0] === 'run' || argv[0] === 'status') {
-  const lean = await import('../dist/lean-run.bundle.js').catch(() => import('../dist/src/cli/lean-run.js'))
+  let lean
+  try {
+    lean = (await import('./lean.js')).loadLean()
+  } catch {
+    // no bundle (a build without scripts/bundle.mjs): the same code, unbundled
+    lean = {leanMain: (await import('../dist/src/cli/lean-run.js')).leanMain, saveCache() {}}
+  }
   leanCode = await lean.leanMain(argv)
+  lean.saveCache()
 }
 if (leanCode === null) {
+  // zod must be jitless before any command module builds its schemas
+  await import('../dist/src/secrets/zod-config.js')
   const {execute, settings} = await import('@oclif/core')
   // The published binary runs compiled code: NODE_ENV=development/test must not make oclif look for
   // TypeScript sources (slow, and a warning per command). bin/dev.js is the way to run the sources.

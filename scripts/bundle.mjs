@@ -1,18 +1,67 @@
 // Bundle the lean `run` path into one file: loading ~200 small ESM modules (zod alone is ~100)
 // costs more than their code (research/startup.md), and `run` pays it on every app launch.
-// Native addons stay external. Missing bundle = bin/run.js falls back to the unbundled build.
+// Missing bundle = bin/run.js falls back to the unbundled build. CommonJS, so that bin/lean.js can
+// run it through vm.Script with a V8 code cache (Node 20 has no cache for ES modules).
+import {rmSync} from 'node:fs'
+
 import {build} from 'esbuild'
+
+/**
+ * sodium-native's own loader (require-addon and its resolver packages) costs ~25 ms per start;
+ * opening the prebuilt binary directly costs ~3 ms. So the bundle carries sodium-native's JS
+ * wrappers (with all their argument checks) and loads the binding straight from the package's
+ * prebuilds folder, falling back to sodium-native's loader on any other platform layout.
+ */
+const sodiumBinding = `
+const {dirname, join} = require('node:path')
+function load() {
+  try {
+    const dir = dirname(require.resolve('sodium-native/package.json'))
+    const addon = {exports: {}}
+    process.dlopen(addon, join(dir, 'prebuilds', process.platform + '-' + process.arch, 'sodium-native.node'))
+    return addon.exports
+  } catch {
+    return require('sodium-native/binding.js')
+  }
+}
+module.exports = load()
+`
+// sodium-native uses assert(condition, message) only; Node's assert module costs ~3 ms to load
+const tinyAssert = `
+module.exports = function assert(condition, message) {
+  if (!condition) throw new Error(message)
+}
+`
+
+const sodiumPlugin = {
+  name: 'lean-sodium',
+  setup(build) {
+    // src/secrets/sodium.ts loads sodium-native with a runtime require (cheaper unbundled); here it is bundled
+    build.onLoad({filter: /dist[\\/]src[\\/]secrets[\\/]sodium\.js$/}, () => ({
+      // require, not import: an import would copy sodium's ~500 exports into an ES namespace on every start
+      contents: "export const sodium = require('sodium-native')\n", loader: 'js', resolveDir: process.cwd(),
+    }))
+    build.onResolve({filter: /^\.\/binding$/}, (args) => (/sodium-native/.test(args.importer) ? {path: 'binding', namespace: 'cv-sodium'} : undefined))
+    build.onResolve({filter: /^assert$/}, (args) => (/sodium-native/.test(args.importer) ? {path: 'assert', namespace: 'cv-sodium'} : undefined))
+    build.onResolve({filter: /^sodium-native\/binding\.js$/}, () => ({path: 'sodium-native/binding.js', external: true}))
+    build.onLoad({filter: /.*/, namespace: 'cv-sodium'}, (args) => ({contents: args.path === 'binding' ? sodiumBinding : tinyAssert, loader: 'js'}))
+  },
+}
 
 await build({
   entryPoints: ['dist/src/cli/lean-run.js'],
-  outfile: 'dist/lean-run.bundle.js',
+  outfile: 'dist/lean-run.bundle.cjs',
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
-  external: ['sodium-native', 'fs-ext', 'node-pty'],
-  // CommonJS dependencies inside an ESM bundle need a require()
-  banner: {js: "import {createRequire as __cvCreateRequire} from 'node:module'; const require = __cvCreateRequire(import.meta.url);"},
-  minify: true,
+  external: ['fs-ext', 'node-pty'],
+  plugins: [sodiumPlugin],
+  define: {'import.meta.url': '__cvImportMetaUrl'},
+  banner: {js: "const __cvImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
+  minify: !process.env.CV_NO_MINIFY,
   logLevel: 'warning',
 })
+
+// a code cache of the previous bundle would only be rejected by V8; bin/lean.js writes a fresh one on first use
+rmSync('dist/lean-run.bundle.cjs.v8cache', {force: true})

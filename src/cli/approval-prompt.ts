@@ -1,10 +1,14 @@
 /** The terminal question `run` asks about a missing grant: y, N (default) or a duration. */
-import {createInterface} from 'node:readline/promises'
+import {createRequire} from 'node:module'
 
 import type {Denial} from '../runtime/authorize.js'
 import {parseDuration} from './duration.js'
 
 const DEFAULT_TTL_MS = 3_600_000
+
+// loaded when a question is asked, not on every run's startup; require because the lean bundle
+// runs from a V8 code cache (vm.Script) without an ESM loader for import()
+const readline = () => createRequire(import.meta.url)('node:readline/promises') as typeof import('node:readline/promises')
 
 export function canPrompt(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream): boolean {
   return Boolean(stdin.isTTY && stderr.isTTY)
@@ -12,7 +16,7 @@ export function canPrompt(stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream):
 
 export function approvalPrompt(asset: string, stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream): (denial: Denial) => Promise<number | null> {
   return async (denial) => {
-    const rl = createInterface({input: stdin, output: stderr, terminal: true})
+    const rl = readline().createInterface({input: stdin, output: stderr, terminal: true})
     try {
       for (;;) {
         const answer = (await rl.question(`asset ${asset} requests ${denial.capability} — approve for 1h? [y/N/duration] `)).trim().toLowerCase()

@@ -4,8 +4,9 @@
  * understands only the everyday flags; anything else (--help, --dry-run, an unknown flag) returns
  * null so that bin/run.js hands the call to oclif unchanged.
  */
+// first: zod reads its jitless setting when schemas are built, at module load
+import '../secrets/zod-config.js'
 import {defaultVaultPath} from '../auth/paths.js'
-import {useJitlessZod} from '../secrets/zod-config.js'
 import {runApp} from '../runtime/run-app.js'
 import {approvalPrompt, canPrompt} from './approval-prompt.js'
 import {bootVault, type CommandEnv} from './context.js'
@@ -99,7 +100,6 @@ export function parseLeanStatusArgv(argv: string[]): {json: boolean; vault?: str
 }
 
 export async function leanMain(argv: string[]): Promise<number | null> {
-  useJitlessZod()
   if (argv[0] === 'run') return leanRun(argv.slice(1))
   if (argv[0] !== 'status') return null
   const parsed = parseLeanStatusArgv(argv.slice(1))

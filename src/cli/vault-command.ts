@@ -2,10 +2,11 @@
  * Base class of every command: shared flags, the --json envelope, exit codes that survive --json,
  * `codex-vault:` messages with what to do next, and no stack traces for expected failures.
  */
+// first: zod reads its jitless setting when schemas are built, at module load
+import '../secrets/zod-config.js'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {defaultVaultPath} from '../auth/paths.js'
-import {useJitlessZod} from '../secrets/zod-config.js'
 import {type AuthenticatedVault, type BootOptions, type CommandEnv, bootVault} from './context.js'
 import {parseDuration} from './duration.js'
 import {ExitCode, VaultError} from './errors.js'
@@ -40,11 +41,6 @@ export abstract class VaultCommand<T> extends Command {
   private opened: AuthenticatedVault | undefined
 
   abstract override run(): Promise<T>
-
-  override async init(): Promise<void> {
-    useJitlessZod()
-    return super.init()
-  }
 
   /** Warnings go to stderr, and into the JSON envelope when --json is on. */
   override warn(input: Error | string): Error | string {

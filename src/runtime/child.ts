@@ -1,5 +1,6 @@
-import {spawn, spawnSync, type StdioOptions} from 'node:child_process'
-import {statSync} from 'node:fs'
+import {spawn, type StdioOptions} from 'node:child_process'
+import {readFileSync, statSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {constants} from 'node:os'
 import type {Readable, Writable} from 'node:stream'
 
@@ -39,9 +40,14 @@ function signalName(num: number): NodeJS.Signals | null {
   return null
 }
 
-function outcome(code: number | null, signal: NodeJS.Signals | null, started: number, pty: boolean): ChildOutcome {
+/** hrtime, not performance.now(): the performance global loads perf_hooks, a cost on every run's startup */
+function elapsedMs(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6
+}
+
+function outcome(code: number | null, signal: NodeJS.Signals | null, started: bigint, pty: boolean): ChildOutcome {
   const exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)
-  return {code, signal, exitCode, durationMs: Math.round(performance.now() - started), pty}
+  return {code, signal, exitCode, durationMs: Math.round(elapsedMs(started)), pty}
 }
 
 /**
@@ -106,7 +112,7 @@ function runPiped(file: string, options: RunChildOptions): Promise<ChildOutcome>
     mask === null ? fdOf(options.stdout) ?? 'pipe' : 'pipe',
     mask === null ? fdOf(options.stderr) ?? 'pipe' : 'pipe',
   ]
-  const started = performance.now()
+  const started = process.hrtime.bigint()
   const child = spawn(file, options.args, {argv0: options.command, env: options.env, cwd: options.cwd, stdio, shell: false})
   const sharesTerminal = Boolean(options.stdin.isTTY || options.stdout.isTTY || options.stderr.isTTY)
   const stopForwarding = forwardSignals((signal) => child.kill(signal), sharesTerminal)
@@ -166,10 +172,11 @@ function runPiped(file: string, options: RunChildOptions): Promise<ChildOutcome>
 }
 
 async function runInPty(file: string, options: RunChildOptions, mask: MaskSecret[]): Promise<ChildOutcome> {
-  // loaded only here: a native addon we do not want on the startup path of every command
-  const pty = await import('node-pty')
+  // loaded only here: a native addon we do not want on the startup path of every command. require,
+  // not import(): the lean bundle runs from a V8 code cache (vm.Script), which has no ESM loader.
+  const pty = createRequire(import.meta.url)('node-pty') as typeof import('node-pty')
   const {stdin, stdout} = options
-  const started = performance.now()
+  const started = process.hrtime.bigint()
   let term: import('node-pty').IPty
   try {
     term = pty.spawn(file, options.args, {
@@ -234,18 +241,34 @@ async function runInPty(file: string, options: RunChildOptions, mask: MaskSecret
   })
 }
 
-/**
- * Best effort RLIMIT_CORE=0 for this process and (by inheritance) every child, so a crash cannot write keys to a
- * core file. Linux only, via prlimit(1); returns whether it was applied and never throws. Cost measured at about
- * 3 ms once child_process is loaded (which runChild needs anyway). Ignored by the kernel when core dumps are piped
- * to a helper such as systemd-coredump.
- */
-export function disableCoreDumps(): boolean {
-  if (process.platform !== 'linux') return false
+/** The soft RLIMIT_CORE from /proc/self/limits, or null when it cannot be read. */
+function softCoreLimit(): string | null {
   try {
-    const result = spawnSync('prlimit', ['--pid', String(process.pid), '--core=0:0'], {stdio: 'ignore', timeout: 2000})
-    return result.error === undefined && result.status === 0
+    const line = readFileSync('/proc/self/limits', 'latin1').split('\n').find((l) => l.startsWith('Max core file size'))
+    return line?.slice('Max core file size'.length).trim().split(/\s+/)[0] ?? null
   } catch {
-    return false
+    return null
   }
+}
+
+/**
+ * Best effort: no core dumps for this process and (by inheritance) every child, so a crash cannot write keys to a
+ * core file. Linux only; resolves to whether dumps are off and never rejects. Most systems already start with a
+ * soft limit of 0, which is all a dump needs to be off, so that case costs one read of /proc/self/limits.
+ * Otherwise prlimit(1) sets 0:0 (a ~4 ms spawn): asynchronous, so `run` starts it before its audit write and
+ * awaits it before it decrypts anything. Ignored by the kernel when core dumps are piped to a helper such as
+ * systemd-coredump.
+ */
+export function disableCoreDumps(): Promise<boolean> {
+  if (process.platform !== 'linux') return Promise.resolve(false)
+  if (softCoreLimit() === '0') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    try {
+      const child = spawn('prlimit', ['--pid', String(process.pid), '--core=0:0'], {stdio: 'ignore', timeout: 2000})
+      child.once('error', () => resolve(false))
+      child.once('exit', (code) => resolve(code === 0))
+    } catch {
+      resolve(false)
+    }
+  })
 }

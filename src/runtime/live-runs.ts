@@ -1,8 +1,8 @@
-import {randomBytes} from 'node:crypto'
 import {chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {VaultError} from '../cli/errors.js'
+import {randomBytes} from '../secrets/crypto.js'
 
 /** One `run` in progress, as recorded in `<vault>.runs/<runId>.json`. */
 export interface LiveRun {

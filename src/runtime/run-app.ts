@@ -105,6 +105,7 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
   // a missing command must not consume a grant use or leave an allow record for a run that never was
   resolveCommand(request.command, {PATH: request.parentEnv.PATH ?? ''})
   const catalog = await vault.catalog()
+  const coreDumpsOff = disableCoreDumps() // overlaps the allow record's fsyncs; awaited before any decrypt
   // Re-decide on the fresh body under the lock, consume uses, and record the allow before anything starts.
   const allowed = await vault.transact((body) => {
     const fresh = authorizeRun(body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
@@ -127,6 +128,7 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
       command: commandName, pid: process.pid, ...(ci ? {ciRun: `${ci}=${request.parentEnv[ci]}`} : {}), masked: request.mask,
     }}]}
   })
+  await coreDumpsOff
   if (allowed.denials.length > 0) throw denialError(allowed)
 
   const inject: Record<string, string> = {}
@@ -148,7 +150,6 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
         mask.push({env: entry.env, value: text})
       }
     }
-    disableCoreDumps()
     const env = buildChildEnv({parent: request.parentEnv, inject, clean: request.cleanEnv})
     const live = registerRun(runsDirFor(vault.path), {asset: request.asset, providers: allowed.allowed.map((item) => item.provider), capabilities: allowed.allowed.map((item) => item.capability)})
     let outcome: ChildOutcome

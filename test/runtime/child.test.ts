@@ -146,11 +146,20 @@ describe('runtime/child', function () {
     expect(JSON.parse(result.stdout)).to.deep.equal(['$HOME', 'a b', ';ls'])
   })
 
-  it('disableCoreDumps sets RLIMIT_CORE to 0 for us and our children', async () => {
-    const script = "console.log(require('fs').readFileSync('/proc/self/limits', 'utf8').split('\\n').find((l) => l.startsWith('Max core file size')))"
-    const result = await runWrapper(dir, {command: node, args: ['-e', script], mask: null, noCore: true})
-    expect(result.stdout).to.match(/Max core file size\s+0\s+0\s+bytes/)
+  const coreLimitScript = "console.log(require('fs').readFileSync('/proc/self/limits', 'utf8').split('\\n').find((l) => l.startsWith('Max core file size')))"
+
+  it('disableCoreDumps leaves children with a soft RLIMIT_CORE of 0', async () => {
+    const result = await runWrapper(dir, {command: node, args: ['-e', coreLimitScript], mask: null, noCore: true})
+    expect(result.stdout).to.match(/Max core file size\s+0\s+\S+\s+bytes/)
     expect(typeof disableCoreDumps).to.equal('function')
+  })
+
+  it('disableCoreDumps lowers a non-zero core limit to 0:0 (prlimit)', async function () {
+    if (spawnSync('prlimit', ['--core=4096', '--', 'true']).status !== 0) this.skip() // no prlimit, or a hard limit of 0
+    const without = await runWrapper(dir, {command: node, args: ['-e', coreLimitScript], mask: null, launcher: ['prlimit', '--core=4096']})
+    expect(without.stdout).to.match(/Max core file size\s+4096\s/)
+    const result = await runWrapper(dir, {command: node, args: ['-e', coreLimitScript], mask: null, noCore: true, launcher: ['prlimit', '--core=4096']})
+    expect(result.stdout).to.match(/Max core file size\s+0\s+0\s+bytes/)
   })
 
   describe('in a real terminal (tmux)', () => {

@@ -56,7 +56,10 @@ export function startWrapper(dir: string, config: Record<string, unknown>, input
   const readyFile = join(dir, `ready-${id}`)
   const configFile = join(dir, `config-${id}.json`)
   writeFileSync(configFile, JSON.stringify({outcomeFile, readyFile, ...config}))
-  const proc = spawn(process.execPath, ['--import', 'tsx', WRAPPER, configFile], {cwd: process.cwd(), stdio: ['pipe', 'pipe', 'pipe']})
+  // `launcher`: a command line to start the wrapper through (e.g. prlimit with other limits)
+  const launcher = (config.launcher as string[] | undefined) ?? []
+  const argv = [...launcher, process.execPath, '--import', 'tsx', WRAPPER, configFile]
+  const proc = spawn(argv[0], argv.slice(1), {cwd: process.cwd(), stdio: ['pipe', 'pipe', 'pipe']})
   let stdout = ''
   let stderr = ''
   proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
