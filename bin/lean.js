@@ -1,21 +1,29 @@
-// Loads the lean run/status bundle through a V8 code cache. Node 20 has no module compile cache,
-// and compiling the bundle plus its first-run functions is a large share of `run`'s startup. The
-// cache lives beside the bundle (same trust as the code itself; V8 rejects it if the bundle, Node
-// or V8 flags changed) and is written once, after the first run that had none, so it holds the
-// functions a real run compiled. An unwritable install folder just means no cache.
-import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import vm from 'node:vm'
+// Loads a lean command bundle (dist/lean-<name>.bundle.cjs, see scripts/bundle.mjs) through a V8
+// code cache. Node 20 has no module compile cache, and compiling the bundle plus its first-run
+// functions is a large share of `run`'s startup. The cache lives beside the bundle (same trust as
+// the code itself; V8 rejects it if the bundle, Node or V8 flags changed) and is written once,
+// after the first run that had none, so it holds the functions a real run compiled. An unwritable
+// install folder just means no cache. Without a bundle, the same code runs unbundled from dist/src.
+'use strict'
+const {readFileSync, renameSync, rmSync, writeFileSync} = require('node:fs')
+const {createRequire} = require('node:module')
+const {join} = require('node:path')
+const vm = require('node:vm')
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist')
-const bundle = join(dist, 'lean-run.bundle.cjs')
-const cacheFile = `${bundle}.v8cache`
+const dist = join(__dirname, '..', 'dist')
+const unbundled = {run: ['cli/lean-run.js', 'leanRun'], status: ['cli/lean-status.js', 'leanStatusMain']}
 
-/** The bundle's exports, and a function that stores a fresh code cache when the one on disk was missing or stale. */
-export function loadLean() {
-  const source = readFileSync(bundle, 'utf8')
+/** {main(argv), saveCache()} for `run` or `status`. */
+function loadLean(name) {
+  const bundle = join(dist, `lean-${name}.bundle.cjs`)
+  let source
+  try {
+    source = readFileSync(bundle, 'utf8')
+  } catch {
+    const [file, exported] = unbundled[name]
+    return {main: async (argv) => (await import(join(dist, 'src', file)))[exported](argv), saveCache() {}}
+  }
+  const cacheFile = `${bundle}.v8cache`
   let cachedData
   try {
     cachedData = readFileSync(cacheFile)
@@ -33,5 +41,7 @@ export function loadLean() {
       rmSync(temp, {force: true})
     }
   }
-  return {leanMain: module.exports.leanMain, saveCache}
+  return {main: module.exports[unbundled[name][1]], saveCache}
 }
+
+module.exports = {loadLean}

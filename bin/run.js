@@ -1,31 +1,35 @@
 #!/usr/bin/env node
+// CommonJS (bin/package.json): an ES module entry costs ~8 ms more per start, and `run` is on the
+// hot path of every app launch.
+'use strict'
 // oclif's debug output (DEBUG=*) logs the raw argv, where a mistakenly pasted key would show.
 if (process.env.DEBUG) process.env.DEBUG = `${process.env.DEBUG},-oclif:*`
-// `run` (on the hot path of every app launch) and `status` skip oclif's command loading when the
-// call uses only everyday flags (see src/cli/lean-run.ts); everything else goes through oclif.
-const argv = process.argv.slice(2)
-let leanCode = null
-if (argv[0] === 'run' || argv[0] === 'status') {
-  let lean
-  try {
-    lean = (await import('./lean.js')).loadLean()
-  } catch {
-    // no bundle (a build without scripts/bundle.mjs): the same code, unbundled
-    lean = {leanMain: (await import('../dist/src/cli/lean-run.js')).leanMain, saveCache() {}}
-  }
-  leanCode = await lean.leanMain(argv)
-  lean.saveCache()
+
+/** `run` and `status` skip oclif when the call uses only everyday flags (src/cli/lean-*.ts). */
+async function lean(argv) {
+  if (argv[0] !== 'run' && argv[0] !== 'status') return null
+  const {loadLean} = require('./lean.js')
+  const loaded = loadLean(argv[0])
+  const code = await loaded.main(argv.slice(1))
+  loaded.saveCache()
+  return code
 }
-if (leanCode === null) {
-  // zod must be jitless before any command module builds its schemas
-  await import('../dist/src/secrets/zod-config.js')
-  const {execute, settings} = await import('@oclif/core')
+
+async function main() {
+  const argv = process.argv.slice(2)
+  const code = await lean(argv)
+  if (code !== null) {
+    process.exitCode = code
+    // Let stdout/stderr drain, then leave even if a stray handle (a paused stdin) is still open.
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
+    return
+  }
+  const {execute, settings} = require('@oclif/core')
   // The published binary runs compiled code: NODE_ENV=development/test must not make oclif look for
   // TypeScript sources (slow, and a warning per command). bin/dev.js is the way to run the sources.
   settings.enableAutoTranspile = false
-  await execute({dir: import.meta.url})
-} else {
-  process.exitCode = leanCode
-  // Let stdout/stderr drain, then leave even if a stray handle (a paused stdin) is still open.
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(leanCode)))
+  // the package root, not bin/: bin/package.json (type commonjs) has no name for oclif to load
+  await execute({dir: require('node:path').join(__dirname, '..')})
 }
+
+main()

@@ -48,9 +48,11 @@ const sodiumPlugin = {
   },
 }
 
-await build({
-  entryPoints: ['dist/src/cli/lean-run.js'],
-  outfile: 'dist/lean-run.bundle.cjs',
+// One bundle per lean command: `run` does not load chalk, `status` does not load child_process.
+const entries = {run: 'dist/src/cli/lean-run.js', status: 'dist/src/cli/lean-status.js'}
+await Promise.all(Object.entries(entries).map(([name, entry]) => build({
+  entryPoints: [entry],
+  outfile: `dist/lean-${name}.bundle.cjs`,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -61,7 +63,8 @@ await build({
   banner: {js: "const __cvImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
   minify: !process.env.CV_NO_MINIFY,
   logLevel: 'warning',
-})
+})))
 
-// a code cache of the previous bundle would only be rejected by V8; bin/lean.js writes a fresh one on first use
-rmSync('dist/lean-run.bundle.cjs.v8cache', {force: true})
+// a code cache of a previous bundle would only be rejected by V8; bin/lean.js writes a fresh one on first use
+for (const name of Object.keys(entries)) rmSync(`dist/lean-${name}.bundle.cjs.v8cache`, {force: true})
+rmSync('dist/lean-run.bundle.js', {force: true}) // the ESM bundle of earlier builds

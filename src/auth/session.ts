@@ -5,8 +5,9 @@
  */
 import {closeSync, constants, fstatSync, openSync, readSync, readdirSync, rmSync, unlinkSync} from 'node:fs'
 import {join} from 'node:path'
-// Named imports (not `z`): a bundler can then drop the zod code this file does not use.
-import {iso, literal, strictObject, string} from 'zod'
+// zod/mini (see secrets/providers/schema.ts for why)
+import '../secrets/zod-config.js' // first: jitless and English messages before any schema is built
+import {iso, literal, strictObject, string} from 'zod/mini'
 
 import {VaultError} from '../cli/errors.js'
 import {canonicalJson} from '../secrets/canonical-json.js'

@@ -1,17 +1,14 @@
 /**
- * A lean path for `run` (whose startup every app launch pays) and `status`: the same boot sequence
- * and domain code as the oclif commands, without loading oclif and its command machinery. It
- * understands only the everyday flags; anything else (--help, --dry-run, an unknown flag) returns
- * null so that bin/run.js hands the call to oclif unchanged.
+ * A lean path for `run`, whose startup every app launch pays: the same boot sequence and domain
+ * code as the oclif command, without loading oclif and its command machinery. bin/lean.js runs it
+ * as its own bundle (scripts/bundle.mjs). It understands only the everyday flags; anything else
+ * (--help, --dry-run, an unknown flag) returns null so that bin/run.js hands the call to oclif.
  */
-// first: zod reads its jitless setting when schemas are built, at module load
-import '../secrets/zod-config.js'
 import {defaultVaultPath} from '../auth/paths.js'
 import {runApp} from '../runtime/run-app.js'
 import {approvalPrompt, canPrompt} from './approval-prompt.js'
 import {bootVault, type CommandEnv} from './context.js'
 import {parseDuration} from './duration.js'
-import {leanStatus} from './lean-status.js'
 import {exitCodeOf, errorText} from './render-error.js'
 
 export interface LeanRunArgs {
@@ -54,7 +51,7 @@ export function parseLeanRunArgv(argv: string[]): LeanRunArgs | null {
   return null
 }
 
-/** Returns the exit code, or null when the call is not one the lean path understands. */
+/** `run ARGS` (argv after `run`): the exit code, or null when the call is not one the lean path understands. */
 export async function leanRun(argv: string[]): Promise<number | null> {
   const parsed = parseLeanRunArgv(argv)
   if (!parsed) return null
@@ -79,44 +76,4 @@ export async function leanRun(argv: string[]): Promise<number | null> {
   } finally {
     vault?.close()
   }
-}
-
-/** `status [--json] [--vault P] [--lock-timeout D] [--passphrase-stdin]`, or null to fall back to oclif. */
-export function parseLeanStatusArgv(argv: string[]): {json: boolean; vault?: string; lockTimeout: string; passphraseStdin: boolean} | null {
-  const parsed = {json: false, vault: undefined as string | undefined, lockTimeout: '30s', passphraseStdin: false}
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index]
-    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
-    if (name === '--vault' || name === '--lock-timeout') {
-      const value = inline ?? argv[++index]
-      if (value === undefined || value === '' || value.startsWith('--')) return null
-      if (name === '--vault') parsed.vault = value
-      else parsed.lockTimeout = value
-    } else if (inline === undefined && arg === '--json') parsed.json = true
-    else if (inline === undefined && arg === '--passphrase-stdin') parsed.passphraseStdin = true
-    else return null
-  }
-  return parsed
-}
-
-export async function leanMain(argv: string[]): Promise<number | null> {
-  if (argv[0] === 'run') return leanRun(argv.slice(1))
-  if (argv[0] !== 'status') return null
-  const parsed = parseLeanStatusArgv(argv.slice(1))
-  if (!parsed) return null
-  const warnings: string[] = []
-  const warn = (message: string) => {
-    if (parsed.json) warnings.push(message)
-    else process.stderr.write(`codex-vault: warning: ${message}\n`)
-  }
-  let lockTimeoutMs: number
-  try {
-    lockTimeoutMs = parseDuration(parsed.lockTimeout, '--lock-timeout')
-  } catch {
-    return null
-  }
-  return leanStatus({
-    vaultPath: parsed.vault || process.env.CODEX_VAULT_FILE || defaultVaultPath(process.env), lockTimeoutMs,
-    env: process.env, fromStdin: parsed.passphraseStdin, stdin: process.stdin, stderr: process.stderr, now: () => new Date(), warn,
-  }, parsed.json, warnings)
 }

@@ -1,8 +1,31 @@
-/** `status` without oclif (see lean-run.ts for why); same flow, same output, same exit codes. */
+/**
+ * `status` without oclif (see lean-run.ts for why), bundled on its own so it loads neither the
+ * runtime nor child_process: same flow, same output, same exit codes.
+ */
+import {defaultVaultPath} from '../auth/paths.js'
+import type {CommandEnv} from './context.js'
+import {parseDuration} from './duration.js'
 import {errorJson, errorText, exitCodeOf} from './render-error.js'
 import {renderStatus} from './render-status.js'
 import {collectStatus, statusFailure} from './status-flow.js'
-import type {CommandEnv} from './context.js'
+
+/** `status [--json] [--vault P] [--lock-timeout D] [--passphrase-stdin]`, or null to fall back to oclif. */
+export function parseLeanStatusArgv(argv: string[]): {json: boolean; vault?: string; lockTimeout: string; passphraseStdin: boolean} | null {
+  const parsed = {json: false, vault: undefined as string | undefined, lockTimeout: '30s', passphraseStdin: false}
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+    if (name === '--vault' || name === '--lock-timeout') {
+      const value = inline ?? argv[++index]
+      if (value === undefined || value === '' || value.startsWith('--')) return null
+      if (name === '--vault') parsed.vault = value
+      else parsed.lockTimeout = value
+    } else if (inline === undefined && arg === '--json') parsed.json = true
+    else if (inline === undefined && arg === '--passphrase-stdin') parsed.passphraseStdin = true
+    else return null
+  }
+  return parsed
+}
 
 export async function leanStatus(env: CommandEnv, json: boolean, warnings: string[]): Promise<number> {
   try {
@@ -17,4 +40,25 @@ export async function leanStatus(env: CommandEnv, json: boolean, warnings: strin
     else process.stderr.write(errorText(error as Error))
     return exitCodeOf(error as Error)
   }
+}
+
+/** `status ARGS` (argv after `status`): the exit code, or null to let oclif handle the call. */
+export async function leanStatusMain(argv: string[]): Promise<number | null> {
+  const parsed = parseLeanStatusArgv(argv)
+  if (!parsed) return null
+  const warnings: string[] = []
+  const warn = (message: string) => {
+    if (parsed.json) warnings.push(message)
+    else process.stderr.write(`codex-vault: warning: ${message}\n`)
+  }
+  let lockTimeoutMs: number
+  try {
+    lockTimeoutMs = parseDuration(parsed.lockTimeout, '--lock-timeout')
+  } catch {
+    return null
+  }
+  return leanStatus({
+    vaultPath: parsed.vault || process.env.CODEX_VAULT_FILE || defaultVaultPath(process.env), lockTimeoutMs,
+    env: process.env, fromStdin: parsed.passphraseStdin, stdin: process.stdin, stderr: process.stderr, now: () => new Date(), warn,
+  }, parsed.json, warnings)
 }

@@ -2,8 +2,6 @@
  * Base class of every command: shared flags, the --json envelope, exit codes that survive --json,
  * `codex-vault:` messages with what to do next, and no stack traces for expected failures.
  */
-// first: zod reads its jitless setting when schemas are built, at module load
-import '../secrets/zod-config.js'
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {defaultVaultPath} from '../auth/paths.js'

@@ -8,9 +8,10 @@
  * (key commitment) and again as associated data of the body. No trailing bytes are possible
  * because the body ciphertext runs to EOF and any change breaks its tag.
  */
-// Named imports (not `z`): a bundler can then drop the zod code this file does not use.
-import {array, iso, literal, number, strictObject, string} from 'zod'
-import type {z} from 'zod'
+// zod/mini (see providers/schema.ts for why)
+import './zod-config.js' // first: jitless and English messages before any schema is built
+import {array, int, iso, literal, maxLength, maximum, minLength, minimum, refine, strictObject, string} from 'zod/mini'
+import type {z} from 'zod/mini'
 
 import {VaultError} from '../cli/errors.js'
 import {canonicalJson, parseCanonicalJson} from './canonical-json.js'
@@ -32,12 +33,12 @@ export const KDF_PRESETS = {
 } as const
 export type KdfPreset = keyof typeof KDF_PRESETS
 
-const b64 = (bytes: number) => string().refine((text) => fromB64(text, bytes) !== null, `must be ${bytes} bytes of base64url`)
+const b64 = (bytes: number) => string().check(refine((text) => fromB64(text, bytes) !== null, `must be ${bytes} bytes of base64url`))
 
 export const kdfSchema = strictObject({
   alg: literal('argon2id13'),
-  ops: number().int().min(KDF_BOUNDS.opsMin).max(KDF_BOUNDS.opsMax),
-  mem: number().int().min(KDF_BOUNDS.memMin).max(KDF_BOUNDS.memMax),
+  ops: int().check(minimum(KDF_BOUNDS.opsMin), maximum(KDF_BOUNDS.opsMax)),
+  mem: int().check(minimum(KDF_BOUNDS.memMin), maximum(KDF_BOUNDS.memMax)),
   salt: b64(SALT_BYTES),
 })
 
@@ -52,9 +53,9 @@ export const slotSchema = strictObject({
 export const headerSchema = strictObject({
   v: literal(1),
   vaultId: b64(16),
-  generation: number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  generation: int().check(minimum(0), maximum(Number.MAX_SAFE_INTEGER)),
   created: iso.datetime(),
-  slots: array(slotSchema).min(1).max(8),
+  slots: array(slotSchema).check(minLength(1), maxLength(8)),
   body: strictObject({alg: literal('xchacha20poly1305-ietf')}),
 })
 
@@ -111,7 +112,7 @@ export function parseVaultFile(bytes: Buffer): ParsedVaultFile {
   }
 }
 
-export function describeIssue(error: z.ZodError): string {
+export function describeIssue(error: {issues: z.core.$ZodIssue[]}): string {
   const issue = error.issues[0]
   const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '')
   return `${path || 'value'}: ${issue.message}`

@@ -2,14 +2,15 @@
  * The decrypted vault body. Strict everywhere: an unknown field or version is refused, never
  * silently stripped (stripping would be data loss on the next save).
  */
-// Named imports (not `z`): a bundler can then drop the zod code this file does not use.
-import {array, boolean, enum as enum_, iso, literal, number, strictObject, string} from 'zod'
-import type {z} from 'zod'
+// zod/mini (see providers/schema.ts for why)
+import './zod-config.js' // first: jitless and English messages before any schema is built
+import {array, boolean, enum as enum_, int, iso, literal, minimum, nullable, optional, regex, strictObject, string} from 'zod/mini'
+import type {z} from 'zod/mini'
 
 import {providerSchema} from './providers/schema.js'
 
 const isoTime = iso.datetime()
-const id = string().regex(/^[A-Za-z0-9_-]{6,64}$/)
+const id = string().check(regex(/^[A-Za-z0-9_-]{6,64}$/))
 
 export const sessionRecordSchema = strictObject({
   id,
@@ -22,23 +23,23 @@ export const secretRecordSchema = strictObject({
   id,
   provider: string(),
   env: string(),
-  label: string().optional(),
-  version: number().int().min(1),
+  label: optional(string()),
+  version: int().check(minimum(1)),
   /** per-secret AEAD: base64url nonce and ciphertext, AD binds vault, id, provider, env, version */
   nonce: string(),
   ct: string(),
   /** keyed fingerprint: comparable by the owner, useless for guessing */
   fp: string(),
-  length: number().int().min(0),
+  length: int().check(minimum(0)),
   created: isoTime,
-  rotated: isoTime.optional(),
-  lastInjected: isoTime.optional(),
+  rotated: optional(isoTime),
+  lastInjected: optional(isoTime),
 })
 
 export const assetRecordSchema = strictObject({
   name: string(),
   path: string(),
-  identity: strictObject({packageName: string().optional(), gitRemote: string().optional(), fingerprint: string()}),
+  identity: strictObject({packageName: optional(string()), gitRemote: optional(string()), fingerprint: string()}),
   owner: string(),
   enabled: boolean(),
   created: isoTime,
@@ -49,11 +50,11 @@ export const assetRecordSchema = strictObject({
     provider: string(),
     confidence: enum_(['required', 'likely', 'mentioned']),
     env: array(string()),
-    evidence: array(strictObject({file: string(), line: number().int(), kind: string()})),
+    evidence: array(strictObject({file: string(), line: int(), kind: string()})),
   })),
   /** the owner's manual overrides, kept apart so a rescan never loses them */
   overrides: strictObject({include: array(string()), exclude: array(string())}),
-  disabledReason: string().optional(),
+  disabledReason: optional(string()),
 })
 
 export const grantRecordSchema = strictObject({
@@ -63,24 +64,24 @@ export const grantRecordSchema = strictObject({
   approved: isoTime,
   notBefore: isoTime,
   expires: isoTime,
-  usesLeft: number().int().min(0).nullable(),
-  reason: string().optional(),
-  revoked: isoTime.nullable(),
-  revokedReason: string().optional(),
+  usesLeft: nullable(int().check(minimum(0))),
+  reason: optional(string()),
+  revoked: nullable(isoTime),
+  revokedReason: optional(string()),
 })
 
-export const killedProviderSchema = strictObject({provider: string(), at: isoTime, reason: string().optional()})
+export const killedProviderSchema = strictObject({provider: string(), at: isoTime, reason: optional(string())})
 
 export const auditAnchorSchema = strictObject({
-  segment: number().int().min(0),
-  seq: number().int().min(0),
-  offset: number().int().min(0),
-  head: string().regex(/^[0-9a-f]{64}$/),
+  segment: int().check(minimum(0)),
+  seq: int().check(minimum(0)),
+  offset: int().check(minimum(0)),
+  head: string().check(regex(/^[0-9a-f]{64}$/)),
 })
 
 export const vaultBodySchema = strictObject({
   v: literal(1),
-  generation: number().int().min(0),
+  generation: int().check(minimum(0)),
   /** the latest wall-clock time the vault has seen; a clock before it (minus tolerance) is a denial */
   lastSeen: isoTime,
   sessions: array(sessionRecordSchema),
@@ -89,7 +90,7 @@ export const vaultBodySchema = strictObject({
   killedProviders: array(killedProviderSchema),
   assets: array(assetRecordSchema),
   grants: array(grantRecordSchema),
-  auditAnchor: auditAnchorSchema.nullable(),
+  auditAnchor: nullable(auditAnchorSchema),
   /** the audit MAC/fingerprint key, encrypted under a DEK subkey (survives rekey) */
   auditKey: strictObject({nonce: string(), ct: string()}),
 })
