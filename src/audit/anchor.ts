@@ -86,14 +86,14 @@ export function checkAnchorAt(live: string, anchor: AuditAnchor | null, options:
       const size = fs.fstatSync(fd).size
       if (from < 0) from = readAnchored(fd, anchor, size)
       const end = scanForward(fd, from, size, (buf, start, length) => {
-        const step = state.step(buf.subarray(start + HEADER_BYTES, start + HEADER_BYTES + length), segment)
+        const step = state.step(buf, start + HEADER_BYTES, length, segment)
         if (typeof step === 'string') {
           failure = `record seq ${state.seq} after the anchor does not chain: ${step}`
           return false
         }
         result.recordsAfter++
-        if (step.payload.sealed && ++result.sealedAfter > allowed) {
-          failure = `a sealed record (seq ${step.payload.seq}) follows the vault's anchor: the vault is older than its audit log`
+        if (step.sealed && ++result.sealedAfter > allowed) {
+          failure = `a sealed record (seq ${step.seq}) follows the vault's anchor: the vault is older than its audit log`
           return false
         }
         return true

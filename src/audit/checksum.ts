@@ -1,8 +1,13 @@
 /**
  * CRC-32 (IEEE) for the 4-byte frame check. It only has to tell a torn or garbled frame from a whole
- * one; tamper evidence comes from the hash chain, the MACs and the vault's anchor. A plain table CRC
- * costs a fraction of a native BLAKE2b call per record, which is what keeps `audit verify` fast.
+ * one; tamper evidence comes from the hash chain, the MACs and the vault's anchor.
+ *
+ * Node >= 20.15 has a native zlib.crc32 (same polynomial, init and final xor), about twice as fast
+ * as the table loop on a ~350-byte record even counting the view it needs; `audit verify` runs it
+ * once per record. engines allows 20.9, so older runtimes keep the table version.
  */
+import zlib from 'node:zlib'
+
 const TABLE = (() => {
   const table = new Int32Array(256)
   for (let n = 0; n < 256; n++) {
@@ -13,9 +18,22 @@ const TABLE = (() => {
   return table
 })()
 
-/** CRC-32 of buf[start, end) as an unsigned 32-bit number. */
-export function crc32(buf: Buffer, start = 0, end = buf.length): number {
+/** The portable version; exported so a test can hold the native one to it. */
+export function crc32Table(buf: Uint8Array, start = 0, end = buf.length): number {
   let crc = -1
   for (let i = start; i < end; i++) crc = TABLE[(crc ^ buf[i]) & 0xff] ^ (crc >>> 8)
   return (crc ^ -1) >>> 0
 }
+
+type NativeCrc32 = (data: Uint8Array, value?: number) => number
+const native = (zlib as {crc32?: NativeCrc32}).crc32
+const nativeCrc32 = typeof native === 'function' ? native : undefined
+
+/** True when the native zlib.crc32 is in use (for tests and benchmarks). */
+export const crc32IsNative = nativeCrc32 !== undefined
+
+/** CRC-32 of buf[start, end) as an unsigned 32-bit number. */
+export const crc32: (buf: Uint8Array, start?: number, end?: number) => number = nativeCrc32
+  // a plain Uint8Array view is cheaper to make than Buffer#subarray (no Buffer prototype setup)
+  ? (buf, start = 0, end = buf.length) => nativeCrc32(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start))
+  : crc32Table

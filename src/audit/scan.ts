@@ -56,6 +56,22 @@ export function scanForward(fd: number, from: number, limit: number, visit: Visi
   }
 }
 
+/**
+ * A guess at the first record starting in [near, limit), for splitting a verify walk: a whole
+ * checksummed frame followed by another one (or by the end of the window). Only a guess, since a
+ * payload or MAC may hold bytes that look like a frame: the caller must confirm it by walking up
+ * to it. -1 if none is found within two maximal records.
+ */
+export function guessRecordStart(fd: number, near: number, limit: number): number {
+  const window = Buffer.allocUnsafe(Math.max(0, Math.min(limit, near + 2 * MAX_RECORD) - near))
+  const got = readAt(fd, window, 0, window.length, near)
+  for (let p = window.indexOf(MAGIC); p >= 0 && p < got; p = window.indexOf(MAGIC, p + 1)) {
+    const frame = decodeFrame(window, p, got)
+    if (frame.kind === 'ok' && decodeFrame(window, p + frame.size, got).kind !== 'bad') return near + p
+  }
+  return -1
+}
+
 /** Visit whole records ending at or before `end`, newest first, until visit returns false. */
 export function scanBackward(fd: number, end: number, visit: Visit): ScanEnd {
   // start small (append and head need one record) and grow for long walks such as filtered tails

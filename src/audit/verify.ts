@@ -3,16 +3,24 @@
  * their place in the chain, unsealed ones a zero MAC; the anchored record must be sealed, MAC-valid
  * and equal to the vault's head. A log re-chained with recomputed unkeyed hashes therefore fails at
  * the anchor at the latest (the systemd CVE-2023-31439 lesson). Reports instead of throwing.
+ *
+ * Big segments are split into ranges checked side by side, on worker threads and on this one
+ * (verify-split.ts, verify-pool.ts), each from what its first record claims. The walk below still
+ * goes through the ranges in file order and keeps such a result only when it begins exactly where
+ * the previous range ended and at exactly the chain point reached there; anything else is checked
+ * again here, from that point. The report, including the first bad record and its problem, is
+ * therefore the one a single sequential walk gives.
  */
 import fs from 'node:fs'
+import os from 'node:os'
 
 import type {AnchorCheckOptions} from './anchor.js'
-import {ChainState} from './chain.js'
 import type {AuditAnchor} from './events.js'
 import {archivePath, closeQuietly, listArchives, openRead, unavailable} from './files.js'
-import {MAC_BYTES, MAC_INPUT_BYTES, checkAuditKey, equalBytes, isZero, sealMac} from './hash.js'
-import {HEADER_BYTES} from './record.js'
-import {scanForward} from './scan.js'
+import {ZERO_HASH_HEX, checkAuditKey} from './hash.js'
+import {VerifyPool} from './verify-pool.js'
+import {type ChainPoint, type RangeResult, type RangeRules, type RangeTask, verifyRange} from './verify-range.js'
+import {Guesses, planRanges} from './verify-split.js'
 
 export interface AuditVerifyReport {
   ok: boolean
@@ -27,21 +35,48 @@ export interface AuditVerifyReport {
   head?: AuditAnchor | null
 }
 
-export function verifyLog(live: string, key: Buffer, anchor: AuditAnchor | null, options: AnchorCheckOptions = {}): AuditVerifyReport {
+/** Parallelism knobs (tests force the worker path on small logs; benches compare). */
+export interface VerifyTuning {
+  /** threads including the calling one; default: available CPUs, at most 4 */
+  threads?: number
+  /** split only segments at least this big (bytes); default 8 MiB, about 24,000 records */
+  minSegmentBytes?: number
+  /** use workers only when the whole log is at least this big (bytes); default 32 MiB */
+  minLogBytes?: number
+  /** filled in: how many ranges a worker checked, and how many this thread did */
+  stats?: {workerRanges: number; ownRanges: number}
+}
+
+const MAX_THREADS = 4
+const MIN_SEGMENT_BYTES = 8 * 1024 * 1024
+// below this a worker's start-up (~0.1 s compiled) buys nothing
+const MIN_LOG_BYTES = 32 * 1024 * 1024
+
+function logBytes(files: {file: string}[]): number {
+  let total = 0
+  for (const {file} of files) {
+    try {
+      total += fs.statSync(file).size
+    } catch {
+      // a missing file is reported by the walk itself
+    }
+  }
+  return total
+}
+
+export function verifyLog(
+  live: string, key: Buffer, anchor: AuditAnchor | null, options: AnchorCheckOptions = {}, tuning: VerifyTuning = {},
+): AuditVerifyReport {
   checkAuditKey(key)
-  const allowed = options.allowSealedAfter ?? 0
+  const rules: RangeRules = {anchor, allowed: options.allowSealedAfter ?? 0}
   const report: AuditVerifyReport = {ok: true, records: 0, segments: 0, sealed: 0, head: null}
-  const state = new ChainState()
-  const mac = Buffer.allocUnsafe(MAC_BYTES)
-  const macInput = Buffer.allocUnsafe(MAC_INPUT_BYTES)
+  let point: ChainPoint = {seq: 0, prev: ZERO_HASH_HEX}
   let sealedAfter = 0
   let anchorSeen = false
   let last: Omit<AuditAnchor, 'head'> | null = null
-  // set when a record parsed and chained but failed a later check (state.seq has moved past it)
-  let badSeq: number | undefined
-  const fail = (problem: string): AuditVerifyReport => {
+  const fail = (problem: string, badSeq = point.seq): AuditVerifyReport => {
     report.ok = false
-    report.firstBadSeq = badSeq ?? state.seq
+    report.firstBadSeq = badSeq
     report.problem = problem
     delete report.head
     return report
@@ -54,67 +89,84 @@ export function verifyLog(live: string, key: Buffer, anchor: AuditAnchor | null,
   const files = archives.map((segment) => ({file: archivePath(live, segment), segment, isLive: false}))
   files.push({file: live, segment: archives.length, isLive: true})
 
+  const threads = Math.max(1, Math.min(tuning.threads ?? os.availableParallelism(), MAX_THREADS))
+  const minSegmentBytes = tuning.minSegmentBytes ?? MIN_SEGMENT_BYTES
+  const pool = threads > 1 && logBytes(files) >= (tuning.minLogBytes ?? MIN_LOG_BYTES) ? VerifyPool.get(threads - 1) : null
+
   for (const {file, segment, isLive} of files) {
     const fd = openRead(file)
     if (fd === null) {
       if (isLive) break
       return fail(`segment ${segment} disappeared during verification`)
     }
+    let guesses: Guesses | undefined
     let problem: string | undefined
+    let badSeq: number | undefined
     try {
       report.segments++
-      const size = fs.fstatSync(fd).size
-      const end = scanForward(fd, 0, size, (buf, start, length, offset) => {
-        const payloadStart = start + HEADER_BYTES
-        const step = state.step(buf.subarray(payloadStart, payloadStart + length), segment)
-        if (typeof step === 'string') {
-          problem = step
-          return false
-        }
-        const {payload} = step
-        const stored = buf.subarray(payloadStart + length, payloadStart + length + MAC_BYTES)
-        if (payload.sealed) {
-          if (!equalBytes(sealMac(key, step.hash, mac, macInput), stored)) {
-            problem = 'seal (MAC) does not verify: record edited, or a different key'
-            badSeq = payload.seq
-            return false
+      const stat = fs.fstatSync(fd)
+      const size = stat.size
+      const ranges = pool && size >= minSegmentBytes ? planRanges(fd, size, threads) : [{from: 0, limit: size}]
+      if (pool && ranges.length > 1) {
+        // every range but the first (this thread's) is offered, starting from what its first record claims
+        const tasks = ranges.slice(1).map(({from, limit}): RangeTask => ({file, segment, from, limit, start: null, sealedAfterBefore: 0}))
+        guesses = new Guesses(pool.submit(tasks, {dev: stat.dev, ino: stat.ino}, key, rules), fd, tasks, key, rules)
+      }
+      let pos = 0
+      for (let j = 0; ; j++) {
+        // the planned range, if the walk so far ended exactly where it begins
+        const planned = ranges[j]?.from === pos ? ranges[j] : undefined
+        const limit = planned?.limit ?? size
+        let range: RangeResult | undefined
+        if (guesses && planned && j > 0) {
+          const guess = guesses.get(j - 1)
+          // a guess stands only if it started at the true chain point; the sealed-after count it
+          // began with (0) must not matter either
+          if (guess?.start && guess.start.seq === point.seq && guess.start.prev === point.prev && (sealedAfter === 0 || guess.sealedAfter === 0)) {
+            range = guess
+            if (tuning.stats) tuning.stats[guesses.byWorker(j - 1) ? 'workerRanges' : 'ownRanges']++
           }
-        } else if (!isZero(stored)) {
-          problem = 'unsealed record carries a MAC'
-          badSeq = payload.seq
-          return false
         }
-        if (anchor && payload.seq === anchor.seq) {
-          anchorSeen = true
-          if (!payload.sealed || segment !== anchor.segment || offset !== anchor.offset || step.hash.toString('hex') !== anchor.head) {
-            problem = 'record does not match the vault\'s anchor (log re-chained, edited or replaced)'
-            badSeq = payload.seq
-            return false
-          }
-        } else if (anchor && payload.seq > anchor.seq && payload.sealed && ++sealedAfter > allowed) {
-          problem = 'a sealed record follows the vault\'s anchor: the vault is older than its audit log'
-          badSeq = payload.seq
-          return false
+        if (range === undefined) {
+          range = verifyRange(fd, {file, segment, from: pos, limit, start: point, sealedAfterBefore: sealedAfter}, key, rules)
+          if (tuning.stats) tuning.stats.ownRanges++
         }
-        report.records++
-        if (payload.sealed) report.sealed++
-        last = {segment, seq: payload.seq, offset}
-        return true
-      })
-      if (problem === undefined && end.status === 'bad') problem = `damaged record (${end.why})`
-      if (problem === undefined && end.status === 'torn') {
-        if (isLive) report.tornTail = true
-        else problem = 'archived segment ends in a partial record'
+        report.records += range.records
+        report.sealed += range.sealed
+        sealedAfter += range.sealedAfter
+        if (range.anchorSeen) anchorSeen = true
+        if (range.last) last = {segment, seq: range.last.seq, offset: range.last.offset}
+        if (range.next) point = range.next
+        pos = range.end
+        if (range.problem !== undefined) {
+          problem = range.problem
+          badSeq = range.badSeq
+          break
+        }
+        if (range.status === 'bad') {
+          problem = `damaged record (${range.why})`
+          break
+        }
+        if (range.status === 'torn' && limit === size) {
+          if (isLive) report.tornTail = true
+          else problem = 'archived segment ends in a partial record'
+          break
+        }
+        // done at the segment's end, or where it ended early (it shrank while being read); otherwise
+        // this range ended at a planned boundary, or was torn across one (a wrong guess), and the
+        // next turn continues from pos
+        if (range.status === 'eof' && (limit === size || pos >= size)) break
       }
     } catch (error) {
       throw unavailable(error, 'read', file)
     } finally {
+      guesses?.close()
       closeQuietly(fd)
     }
-    if (problem !== undefined) return fail(problem)
+    if (problem !== undefined) return fail(problem, badSeq)
   }
   if (anchor && !anchorSeen) return fail(`the log ends before the anchored record (seq ${anchor.seq}): truncated or rolled back`)
   const final = last as Omit<AuditAnchor, 'head'> | null
-  report.head = final && {...final, head: state.headHex}
+  report.head = final && {...final, head: point.prev}
   return report
 }

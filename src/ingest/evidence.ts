@@ -14,6 +14,7 @@
  */
 import path from 'node:path'
 import type {Provider} from '../secrets/providers/schema.js'
+import {CODE_ENV, GO_IMPORT, JS_IMPORT, matchAnchored, MODEL_ID, PHP_USE, PY_IMPORT, RB_REQUIRE, RS_USE} from './anchors.js'
 import type {KeywordHit} from './keyword-scanner.js'
 import {LONG_LINE, type LineIndex} from './lines.js'
 import {goPathProviders, jsModuleProviders, pyModuleProviders, type Signatures} from './signatures.js'
@@ -36,6 +37,15 @@ export interface Evidence {
   env?: string
 }
 
+/**
+ * An Evidence with `detail` and `env` only when given, each shape built by one literal (the keys
+ * in the same order as ever): properties added afterwards would live out of the object, ~30 more
+ * bytes a finding, and findings are what a scan's memory grows with.
+ */
+export function makeEvidence(file: string, line: number, kind: EvidenceKind, provider: string | null, strength: Strength, detail?: string, env?: string): Evidence {
+  if (detail === undefined) return env === undefined ? {file, line, kind, provider, strength} : {file, line, kind, provider, strength, env}
+  return env === undefined ? {file, line, kind, provider, strength, detail} : {file, line, kind, provider, strength, detail, env}
+}
 
 export type FileKind = 'js' | 'py' | 'go' | 'rb' | 'php' | 'rs' | 'shell' | 'env-file' | 'config-yaml' | 'yaml' | 'doc' | 'other'
 
@@ -57,9 +67,18 @@ export function isEnvExampleName(name: string): boolean {
   return /^\.env(\.[\w-]+)*\.(example|sample|template|dist|defaults)$/i.test(name) || /^(example|sample|template)\.env$/i.test(name)
 }
 
+/** Whether a file name starts or ends with .env (any case): the env-file names above need one or the other. */
+function mayBeEnvName(name: string): boolean {
+  const n = name.length
+  if (n < 4) return false
+  const at = (i: number): boolean =>
+    name.charCodeAt(i) === 46 && (name.charCodeAt(i + 1) | 32) === 101 && (name.charCodeAt(i + 2) | 32) === 110 && (name.charCodeAt(i + 3) | 32) === 118
+  return at(0) || at(n - 4)
+}
+
 export function classifyFile(rel: string): FileKind {
   const name = path.posix.basename(rel)
-  if (isEnvExampleName(name) || /^\.env(\.[\w-]+)?$/.test(name)) return 'env-file'
+  if (mayBeEnvName(name) && (isEnvExampleName(name) || /^\.env(\.[\w-]+)?$/.test(name))) return 'env-file'
   if (name === 'Dockerfile' || name.startsWith('Dockerfile.') || name === 'Makefile' || name === 'Procfile') return 'shell'
   if (name === 'Rakefile' || name === 'Gemfile') return 'rb'
   const ext = path.posix.extname(name).toLowerCase()
@@ -77,16 +96,8 @@ const COMMENT_PREFIXES: Record<FileKind, string[]> = {
 
 const SECRET_LIKE_ENV = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|DSN|DATABASE_URL/
 
-/** Env reads in code, across languages; the three groups are the three syntaxes. */
-const CODE_ENV_REGEX =
-  /(?:process\.env|import\.meta\.env)\.([A-Za-z_][A-Za-z0-9_]*)|(?:process\.env|os\.environ|\bENV|\$_ENV|\$_SERVER)\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]|(?:Deno\.env\.get|os\.environ\.get|os\.getenv|os\.Getenv|os\.LookupEnv|env::var(?:_os)?|ENV\.fetch|\bgetenv|\benv)\s*\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]/g
-const JS_IMPORT_REGEX = /(?<![\w$.])(?:from|import|require)\s*\(?\s*['"]([^'"\n]{1,200})['"]/g
-const PY_IMPORT_REGEX = /^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w., \t]+)|import[ \t]+([\w., \t]+))/gm
-const GO_IMPORT_REGEX = /^[ \t]*import[ \t]*(?:\(([^)]*)\)|(?:[\w.]+[ \t]+)?"([^"\n]+)")/gm
-const RB_REQUIRE_REGEX = /^[ \t]*require[ \t(]+['"]([^'"\n]+)['"]/gm
-const PHP_USE_REGEX = /^[ \t]*use[ \t]+\\?([A-Za-z_][\w\\]*)/gm
-const RS_USE_REGEX = /^[ \t]*(?:pub[ \t]+)?(?:use|extern[ \t]+crate)[ \t]+([A-Za-z_]\w*)/gm
-const MODEL_ID_REGEX = /["'`]([a-z][a-z0-9-]{1,30})\/([A-Za-z0-9][\w.:-]{0,80})["'`]/g
+// Env reads in code, imports and model ids: see anchors.ts, which runs those regexes only where
+// they can match.
 const SHELL_ENV_REGEX = /\$\{?([A-Z_][A-Z0-9_]*)/g
 const DOCKER_ENV_REGEX = /^[ \t]*(?:ENV|ARG)[ \t]+([A-Z_][A-Z0-9_]*)/gm
 const YAML_KEY_REGEX = /^[ \t]*(?:-[ \t]*)?([A-Z_][A-Z0-9_]*)[ \t]*(?:[:=]|\r?$)/gm
@@ -101,25 +112,37 @@ interface FileInput {
   hits: KeywordHit[]
 }
 
-/** Collects one file's evidence; deduplicated by (line, kind, provider, env). */
+/**
+ * Collects one file's evidence; deduplicated by (line, kind, provider, env), the first pushed
+ * wins. Duplicates are dropped after the sort rather than looked up at each push: the sort is
+ * stable and orders by exactly that key, so the first pushed of equals comes first, and a string
+ * key per item cost more than the rest of the bookkeeping. (A duplicate never changes hasStrong:
+ * for a given key the strength is the same.)
+ */
 class Collector {
-  readonly items: Evidence[] = []
-  private readonly seen = new Set<string>()
+  private readonly items: Evidence[] = []
 
   constructor(private readonly rel: string) {}
 
   push(line: number, kind: EvidenceKind, provider: string | null, strength: Strength, detail?: string, env?: string): void {
-    const key = `${line}\0${kind}\0${provider}\0${env ?? ''}`
-    if (this.seen.has(key)) return
-    this.seen.add(key)
-    const item: Evidence = {file: this.rel, line, kind, provider, strength}
-    if (detail !== undefined) item.detail = detail
-    if (env !== undefined) item.env = env
-    this.items.push(item)
+    this.items.push(makeEvidence(this.rel, line, kind, provider, strength, detail, env))
   }
 
   hasStrong(provider: string): boolean {
     return this.items.some((e) => e.provider === provider && e.strength === 'strong')
+  }
+
+  /** The items sorted by compareEvidence, without duplicates. */
+  sorted(): Evidence[] {
+    const {items} = this
+    if (items.length < 2) return items
+    items.sort(compareEvidence)
+    let kept = 1
+    for (let i = 1; i < items.length; i++) {
+      if (compareEvidence(items[kept - 1], items[i]) !== 0) items[kept++] = items[i]
+    }
+    items.length = kept
+    return items
   }
 }
 
@@ -166,64 +189,73 @@ function isIdentChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36
 }
 
-function codeEvidence(input: FileInput, sig: Signatures, out: Collector): {importOffsets: Set<number>; aiSdk: boolean} {
-  const {text} = input
-  const importOffsets = new Set<number>()
+/*
+ * Code evidence, one small function per syntax: only those of the languages met get hot, and each
+ * compiles (and recompiles after a deopt) on its own, in every worker thread.
+ */
+
+function envReads(input: FileInput, sig: Signatures, out: Collector): void {
+  for (const m of matchAnchored(CODE_ENV, input.text)) {
+    if (!isCodeAt(input, m.index)) continue
+    envEvidence(out, sig, input.lines.lineOf(m.index), m[1] ?? m[2] ?? m[3], 'strong', false)
+  }
+}
+
+/** JS/TS imports; returns whether the Vercel AI SDK ('ai') is imported. */
+function jsImports(input: FileInput, sig: Signatures, out: Collector, importOffsets: Set<number>): boolean {
   let aiSdk = false
-  if (text.includes('env') || text.includes('ENV')) {
-    for (const m of text.matchAll(CODE_ENV_REGEX)) {
-      if (!isCodeAt(input, m.index)) continue
-      envEvidence(out, sig, input.lines.lineOf(m.index), m[1] ?? m[2] ?? m[3], 'strong', false)
+  for (const m of matchAnchored(JS_IMPORT, input.text)) {
+    const spec = m[1]
+    // The specifier's offset lets the model-id pass skip 'openai/resources' and the like.
+    importOffsets.add(m.index + m[0].length - spec.length - 2)
+    if (spec === 'ai') aiSdk = true
+    const providers = jsModuleProviders(sig, spec)
+    if (providers.length > 0 && isCodeAt(input, m.index)) importEvidence(out, input.lines.lineOf(m.index), providers, spec)
+  }
+  return aiSdk
+}
+
+function pyImports(input: FileInput, sig: Signatures, out: Collector): void {
+  for (const m of matchAnchored(PY_IMPORT, input.text)) {
+    if (input.lines.lineLength(m.index) > LONG_LINE) continue
+    const line = input.lines.lineOf(m.index)
+    const modules = m[1] ? [m[1], ...m[2].split(',').map((n) => `${m[1]}.${n.trim().split(/\s+/)[0]}`)] : m[3].split(',').map((n) => n.trim().split(/\s+/)[0])
+    for (const module of modules) {
+      if (module) importEvidence(out, line, pyModuleProviders(sig, module), module)
     }
   }
-  switch (input.kind) {
-    case 'js':
-      for (const m of text.matchAll(JS_IMPORT_REGEX)) {
-        const spec = m[1]
-        // The specifier's offset lets the model-id pass skip 'openai/resources' and the like.
-        importOffsets.add(m.index + m[0].length - spec.length - 2)
-        if (spec === 'ai') aiSdk = true
-        const providers = jsModuleProviders(sig, spec)
-        if (providers.length > 0 && isCodeAt(input, m.index)) importEvidence(out, input.lines.lineOf(m.index), providers, spec)
-      }
-      break
-    case 'py':
-      for (const m of text.matchAll(PY_IMPORT_REGEX)) {
-        if (input.lines.lineLength(m.index) > LONG_LINE) continue
-        const line = input.lines.lineOf(m.index)
-        const modules = m[1] ? [m[1], ...m[2].split(',').map((n) => `${m[1]}.${n.trim().split(/\s+/)[0]}`)] : m[3].split(',').map((n) => n.trim().split(/\s+/)[0])
-        for (const module of modules) {
-          if (module) importEvidence(out, line, pyModuleProviders(sig, module), module)
-        }
-      }
-      break
-    case 'go':
-      for (const m of text.matchAll(GO_IMPORT_REGEX)) {
-        const specs = m[2] ? [{spec: m[2], offset: m.index}] : [...m[1].matchAll(/"([^"\n]+)"/g)].map((s) => ({spec: s[1], offset: m.index + m[0].indexOf(s[0])}))
-        for (const {spec, offset} of specs) importEvidence(out, input.lines.lineOf(offset), goPathProviders(sig, spec), spec)
-      }
-      break
-    case 'rb':
-      for (const m of text.matchAll(RB_REQUIRE_REGEX)) importEvidence(out, input.lines.lineOf(m.index), sig.byOtherImport.get(m[1]) ?? [], m[1])
-      break
-    case 'php':
-      for (const m of text.matchAll(PHP_USE_REGEX)) {
-        const parts = m[1].split('\\')
-        for (let n = parts.length; n > 0; n--) {
-          const providers = sig.byOtherImport.get(parts.slice(0, n).join('\\'))
-          if (providers) {
-            importEvidence(out, input.lines.lineOf(m.index), providers, m[1])
-            break
-          }
-        }
-      }
-      break
-    case 'rs':
-      for (const m of text.matchAll(RS_USE_REGEX)) importEvidence(out, input.lines.lineOf(m.index), sig.byOtherImport.get(m[1]) ?? [], m[1])
-      break
-    default:
-      break
+}
+
+function goImports(input: FileInput, sig: Signatures, out: Collector): void {
+  for (const m of matchAnchored(GO_IMPORT, input.text)) {
+    const specs = m[2] ? [{spec: m[2], offset: m.index}] : [...m[1].matchAll(/"([^"\n]+)"/g)].map((s) => ({spec: s[1], offset: m.index + m[0].indexOf(s[0])}))
+    for (const {spec, offset} of specs) importEvidence(out, input.lines.lineOf(offset), goPathProviders(sig, spec), spec)
   }
+}
+
+function rbRequires(input: FileInput, sig: Signatures, out: Collector): void {
+  for (const m of matchAnchored(RB_REQUIRE, input.text)) importEvidence(out, input.lines.lineOf(m.index), sig.byOtherImport.get(m[1]) ?? [], m[1])
+}
+
+function phpUses(input: FileInput, sig: Signatures, out: Collector): void {
+  for (const m of matchAnchored(PHP_USE, input.text)) {
+    const parts = m[1].split('\\')
+    for (let n = parts.length; n > 0; n--) {
+      const providers = sig.byOtherImport.get(parts.slice(0, n).join('\\'))
+      if (providers) {
+        importEvidence(out, input.lines.lineOf(m.index), providers, m[1])
+        break
+      }
+    }
+  }
+}
+
+function rsUses(input: FileInput, sig: Signatures, out: Collector): void {
+  for (const m of matchAnchored(RS_USE, input.text)) importEvidence(out, input.lines.lineOf(m.index), sig.byOtherImport.get(m[1]) ?? [], m[1])
+}
+
+function constructorCalls(input: FileInput, sig: Signatures, out: Collector): void {
+  const {text} = input
   for (const hit of input.hits) {
     const targets = sig.byKeyword.get(hit.keyword)
     if (!targets || targets.constructors.length === 0) continue
@@ -239,25 +271,62 @@ function codeEvidence(input: FileInput, sig: Signatures, out: Collector): {impor
       }
     }
   }
+}
+
+function codeEvidence(input: FileInput, sig: Signatures, out: Collector): {importOffsets: Set<number>; aiSdk: boolean} {
+  const importOffsets = new Set<number>()
+  let aiSdk = false
+  envReads(input, sig, out)
+  switch (input.kind) {
+    case 'js':
+      aiSdk = jsImports(input, sig, out, importOffsets)
+      break
+    case 'py':
+      pyImports(input, sig, out)
+      break
+    case 'go':
+      goImports(input, sig, out)
+      break
+    case 'rb':
+      rbRequires(input, sig, out)
+      break
+    case 'php':
+      phpUses(input, sig, out)
+      break
+    case 'rs':
+      rsUses(input, sig, out)
+      break
+    default:
+      break
+  }
+  constructorCalls(input, sig, out)
   return {importOffsets, aiSdk}
 }
 
 /** Model ids ("anthropic/claude-...") count for the aggregator used in the same file, never the vendor. */
 function modelIdEvidence(input: FileInput, sig: Signatures, out: Collector, importOffsets: Set<number>, aiSdk: boolean): void {
-  if (sig.modelVendors.size === 0 || !input.text.includes('/')) return
+  if (sig.modelVendors.size === 0) return
+  // The aggregators in sight, looked for at the first vendor model id only: most files have none,
+  // and each host is a search of the whole text. Nothing strong is added meanwhile.
+  let context: Set<Provider> | undefined
+  for (const m of matchAnchored(MODEL_ID, input.text)) {
+    if (!sig.modelVendors.has(m[1]) || importOffsets.has(m.index) || !isCodeAt(input, m.index)) continue
+    context ??= aggregatorContext(input, sig, out, aiSdk)
+    const line = input.lines.lineOf(m.index)
+    const detail = `${m[1]}/${m[2]}`
+    if (context.size === 0) out.push(line, 'model-id', null, 'weak', detail)
+    for (const agg of context) out.push(line, 'model-id', agg.id, 'medium', detail)
+  }
+}
+
+function aggregatorContext(input: FileInput, sig: Signatures, out: Collector, aiSdk: boolean): Set<Provider> {
   const context = new Set<Provider>()
   for (const agg of sig.aggregators) {
     if (out.hasStrong(agg.id)) context.add(agg)
     for (const host of sig.aggregatorHosts.get(agg) ?? []) if (input.text.includes(host)) context.add(agg)
   }
   if (aiSdk && sig.gatewayForAiSdk) context.add(sig.gatewayForAiSdk)
-  for (const m of input.text.matchAll(MODEL_ID_REGEX)) {
-    if (!sig.modelVendors.has(m[1]) || importOffsets.has(m.index) || !isCodeAt(input, m.index)) continue
-    const line = input.lines.lineOf(m.index)
-    const detail = `${m[1]}/${m[2]}`
-    if (context.size === 0) out.push(line, 'model-id', null, 'weak', detail)
-    for (const agg of context) out.push(line, 'model-id', agg.id, 'medium', detail)
-  }
+  return context
 }
 
 function configEvidence(input: FileInput, sig: Signatures, out: Collector): void {
@@ -310,7 +379,7 @@ export function extractEvidence(input: FileInput, sig: Signatures): Evidence[] {
       break
   }
   if (input.kind !== 'other' && input.kind !== 'env-file') mentionEvidence(input, sig, out)
-  return out.items.sort(compareEvidence)
+  return out.sorted()
 }
 
 export function compareEvidence(a: Evidence, b: Evidence): number {

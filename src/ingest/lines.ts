@@ -8,6 +8,9 @@ export const LONG_LINE = 5000
 
 export class LineIndex {
   private starts: number[] | undefined
+  /** the last lookup: a match is usually looked up 2-3 times in a row (code line? which line?) */
+  private lastOffset = -1
+  private lastIndex = 0
 
   constructor(private readonly text: string) {}
 
@@ -26,6 +29,7 @@ export class LineIndex {
 
   /** 0-based line number of a character offset. */
   private lineIndex(offset: number): number {
+    if (offset === this.lastOffset) return this.lastIndex
     const starts = this.table()
     let lo = 0
     let hi = starts.length - 1
@@ -34,6 +38,8 @@ export class LineIndex {
       if (starts[mid] <= offset) lo = mid
       else hi = mid - 1
     }
+    this.lastOffset = offset
+    this.lastIndex = lo
     return lo
   }
 

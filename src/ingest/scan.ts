@@ -4,10 +4,11 @@
  * with tree size; only the findings (and at most MAX_SKIPPED_LISTED skip records) accumulate.
  *
  * Small trees are scanned on the calling thread. Once a scan has seen PARALLEL_AFTER files or
- * bytes, worker threads (scan-pool.ts) join in: the calling thread walks, hands out batches of
- * paths, and analyses batches itself whenever every worker is busy. Results are sorted at the
- * end, and each file's findings stay together and in order, so the output does not depend on
- * which thread did what.
+ * bytes, worker threads (scan-pool.ts) join in: the calling thread walks and hands out batches of
+ * paths, the workers read and prefilter them, and the calling thread finishes their files (the
+ * text half of the analysis) as their answers come in, or analyses a whole batch itself when every
+ * worker is busy. Results are sorted at the end, and each file's findings stay together and in
+ * order, so the output does not depend on which thread did what.
  *
  * A path that is a file, not a folder, is refused (INVALID_INPUT): apps are folders, and app
  * attribution needs a root.
@@ -20,7 +21,7 @@ import type {Provider} from '../secrets/providers/schema.js'
 import {compareEvidence, type Evidence} from './evidence.js'
 import {compareLeaks, prepareKnownValues, type KnownValue, type Leak, type PreparedKnownValue} from './leaks.js'
 import type {Manifest} from './manifests.js'
-import {analyzeFile, type FileContext, type FileOutcome} from './scan-file.js'
+import {analyzeFile, internEvidence, makeIntern, type FileContext, type FileOutcome} from './scan-file.js'
 import type {Batch, ScanPool, WorkerInit} from './scan-pool.js'
 import {compileSignatures} from './signatures.js'
 import {DEFAULT_MAX_FILE_BYTES, walkProject, type SkipReason} from './walk.js'
@@ -62,8 +63,13 @@ export interface ScanResult {
 
 export const MAX_SKIPPED_LISTED = 1000
 const PROGRESS_EVERY_FILES = 500
-/** Worker start-up (~0.1-0.2 s to a first result built, ~0.6 s under tsx) pays off only past this much work seen. */
-export const PARALLEL_AFTER = {files: 300, bytes: 8 * 1024 * 1024}
+/**
+ * A worker costs ~0.1 s to a first result (~0.6 s under tsx), and its answers cost this thread some
+ * decoding. On 2 cores (bench trees: ~10 KB a file, ~70 us a file on one thread) a worker slowed a
+ * 2,000-file scan from ~0.15 s to ~0.22 s and sped a 20,000-file one from ~1.3 s to ~1.05 s,
+ * joining after 1,000 or 2,000 files alike.
+ */
+export const PARALLEL_AFTER = {files: 2000, bytes: 32 * 1024 * 1024}
 const BATCH_FILES = 32
 
 interface SkipRecord {
@@ -123,6 +129,13 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
   const ctx: FileContext = {sig: compileSignatures(options.providers), known, buffer: Buffer.allocUnsafe(maxFileBytes), maxFileBytes}
   const result: ScanResult = {root, evidence: [], leaks: [], manifests: [], stats: {files: 0, bytes: 0, skipped: [], skippedTotal: 0, ms: 0}}
   const {stats} = result
+  // Findings repeat a few strings many times, and must not keep file texts alive (see makeIntern).
+  const intern = makeIntern()
+  const analyzeHere = (abs: string, rel: string): FileOutcome => {
+    const outcome = analyzeFile(ctx, abs, rel)
+    if (outcome.ok) internEvidence(outcome.evidence, intern)
+    return outcome
+  }
 
   // Skips come back out of walk order from workers: keep the lowest sequence numbers only.
   let skips: SkipRecord[] = []
@@ -149,7 +162,7 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
   const runLocally = async (batch: Batch): Promise<void> => {
     for (let i = 0; i < batch.seqs.length; i++) {
       const rel = batch.files[2 * i + 1]
-      record(batch.seqs[i], rel, analyzeFile(ctx, batch.files[2 * i], rel))
+      record(batch.seqs[i], rel, analyzeHere(batch.files[2 * i], rel))
     }
     // Lets worker results, signals and timers in.
     await yieldToEventLoop()
@@ -168,7 +181,13 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
     const dispatch = async (): Promise<void> => {
       const full = batch
       batch = {id: full.id + 1, files: [], seqs: []}
-      if (!pool!.trySend(full)) await runLocally(full)
+      if (!pool!.trySend(full)) {
+        // Workers only read and prefilter; finishing their answers is this thread's larger share.
+        // Take in the answers that are ready (that frees room) before doing a whole batch here.
+        await yieldToEventLoop()
+        check()
+        if (!pool!.trySend(full)) await runLocally(full)
+      }
       for (const orphan of pool!.takeOrphans()) await runLocally(orphan)
       check()
     }
@@ -185,18 +204,23 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
         continue
       }
       // Reading is synchronous (fastest for many small files): let signals and timers run now and then.
-      if (record(seq, entry.rel, analyzeFile(ctx, entry.abs, entry.rel))) await yieldToEventLoop()
+      if (record(seq, entry.rel, analyzeHere(entry.abs, entry.rel))) await yieldToEventLoop()
       if (workers > 0 && (stats.files >= parallelAfter.files || stats.bytes >= parallelAfter.bytes)) {
         const {ScanPool} = await import('./scan-pool.js')
         const sharing = shareKnownValues(known)
         shared = sharing.knownBytes
-        pool = new ScanPool(workers, {providers: options.providers, maxFileBytes, ...sharing}, (done, outcomes) => {
-          try {
-            for (let i = 0; i < outcomes.length; i++) record(done.seqs[i], done.files[2 * i + 1], outcomes[i])
-          } catch (error) {
-            failed ??= {error}
-          }
-        })
+        pool = new ScanPool(
+          workers,
+          {providers: options.providers, maxFileBytes, ...sharing},
+          (done, outcomes) => {
+            try {
+              for (let i = 0; i < outcomes.length; i++) record(done.seqs[i], done.files[2 * i + 1], outcomes[i])
+            } catch (error) {
+              failed ??= {error}
+            }
+          },
+          {text: ctx, intern},
+        )
       }
     }
     if (pool) {

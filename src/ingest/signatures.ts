@@ -176,9 +176,10 @@ export function compileSignatures(providers: Provider[]): Signatures {
 export function jsModuleProviders(sig: Signatures, spec: string): Provider[] {
   const exact = sig.byJsModule.get(spec)
   if (exact) return exact
-  const parts = spec.split('/')
-  const pkg = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
-  return sig.byJsModule.get(pkg) ?? []
+  // The package name ends at the first '/' (the second for a scope): no split, this runs per import.
+  const end = spec.indexOf('/', spec.startsWith('@') ? spec.indexOf('/') + 1 : 0)
+  // No such '/': the package name is the whole specifier, already looked up.
+  return end === -1 ? [] : (sig.byJsModule.get(spec.slice(0, end)) ?? [])
 }
 
 /** Providers for a dotted Python module: the longest listed prefix wins. */

@@ -13,6 +13,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import ignore, {type Ignore} from 'ignore'
+import type {SkipReason} from './read.js'
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -38,7 +39,8 @@ const BINARY_EXTENSIONS: ReadonlySet<string> = new Set([
 
 const IGNORE_FILES = ['.gitignore', '.codexvaultignore']
 
-export type SkipReason = 'symlink' | 'not-regular' | 'unreadable' | 'too-large' | 'binary' | 'minified'
+// Reading lives in read.ts, which scan workers load without the walk's dependencies.
+export {readCandidate, type ReadResult, type SkipReason} from './read.js'
 
 export type WalkEntry =
   | {type: 'file'; abs: string; rel: string}
@@ -103,9 +105,12 @@ export function* walkProject(root: string): Generator<WalkEntry> {
     const levels = own ? [...frame.levels, own] : frame.levels
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     const subdirs: {abs: string; rel: string; levels: IgnoreLevel[]}[] = []
+    // What path.join would give (the folder path is normalised already, a listed name holds no
+    // separator), without its cost per entry.
+    const prefix = frame.abs.endsWith(path.sep) ? frame.abs : frame.abs + path.sep
     for (const entry of entries) {
       const rel = frame.rel === '' ? entry.name : `${frame.rel}/${entry.name}`
-      const abs = path.join(frame.abs, entry.name)
+      const abs = prefix + entry.name
       if (entry.isDirectory()) {
         if (SKIPPED_DIRS.has(entry.name) || isIgnored(levels, rel, true)) continue
         subdirs.push({abs, rel, levels})
@@ -129,41 +134,5 @@ export function* walkProject(root: string): Generator<WalkEntry> {
     }
     // Reverse so that popping visits subfolders in name order.
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i])
-  }
-}
-
-export type ReadResult = {ok: true; length: number} | {ok: false; reason: SkipReason; detail?: string}
-
-/**
- * Reads one regular file into `buffer` (reused across files so that memory stays flat).
- * Refuses anything over `maxBytes`, anything that is not a regular file by the time it is opened,
- * and anything with a NUL byte in its first 8 KiB (binary).
- */
-export function readCandidate(abs: string, buffer: Buffer, maxBytes: number): ReadResult {
-  let fd: number
-  try {
-    // O_NONBLOCK: if the entry was swapped for a FIFO after listing, open must not block.
-    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW)
-  } catch (error) {
-    return {ok: false, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code}
-  }
-  try {
-    const stat = fs.fstatSync(fd)
-    if (!stat.isFile()) return {ok: false, reason: 'not-regular'}
-    if (stat.size > maxBytes) return {ok: false, reason: 'too-large', detail: `${stat.size} bytes`}
-    let length = 0
-    const want = Math.min(stat.size, buffer.length)
-    while (length < want) {
-      const n = fs.readSync(fd, buffer, length, want - length, length)
-      if (n === 0) break
-      length += n
-    }
-    const head = buffer.subarray(0, Math.min(length, 8192))
-    if (head.indexOf(0) !== -1) return {ok: false, reason: 'binary'}
-    return {ok: true, length}
-  } catch (error) {
-    return {ok: false, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code}
-  } finally {
-    fs.closeSync(fd)
   }
 }

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto'
 import {expect} from 'chai'
 import {KeywordScanner, type KeywordHit} from '../../src/ingest/keyword-scanner.js'
+import {compileSignatures} from '../../src/ingest/signatures.js'
+import {loadCatalog} from '../../src/secrets/providers/catalog.js'
 
 /** Every occurrence, by brute force: offset order, then registration order. */
 function naive(keywords: string[], text: Buffer): KeywordHit[] {
@@ -44,6 +46,24 @@ describe('ingest keyword scanner', () => {
       }
     })
   }
+
+  it('finds exactly what brute force finds with the built-in catalog, whose keywords share pairs', () => {
+    // Many keywords share prefixes (create*, chat*, async*), so pairs, buckets and masks are shared.
+    const keywords = [...compileSignatures(loadCatalog([]).providers).byKeyword.keys()]
+    const scanner = new KeywordScanner(keywords)
+    const pieces = [...keywords, ...keywords.map((k) => k.toUpperCase()), ...keywords.map((k) => k.slice(1)), ...keywords.map((k) => k.slice(0, -1)), ' ', '\n', 'x', 'e']
+    for (let round = 0; round < 12; round++) {
+      const picks = crypto.randomBytes(200)
+      const text = Buffer.from(Array.from(picks, (b, i) => pieces[(b * 256 + picks[(i + 1) % picks.length]) % pieces.length]).join(''), 'latin1')
+      const expected = naive(keywords, text)
+      expect(expected.length).to.be.greaterThan(0)
+      for (const shift of [0, 1, 2, 3]) {
+        const backing = Buffer.alloc(text.length + shift + 5, 'o')
+        text.copy(backing, shift)
+        expect(scanner.scan(backing.subarray(shift), text.length)).to.deep.equal(expected)
+      }
+    }
+  })
 
   it('finds nothing with no keywords and in tiny inputs', () => {
     expect(new KeywordScanner([]).scan(Buffer.from('openai'))).to.deep.equal([])

@@ -127,6 +127,29 @@ describe('ingest parallel scan', () => {
     expect(local[1].ok && local[1].leaks.map((l) => l.rule)).to.deep.equal(['vault-secret'])
   })
 
+  it('answers a batch in parts when its files overflow the shared ring, with the same results', async () => {
+    // 12 files of ~1.5 MB (the ring holds 8 MiB): the worker must hand over what it has and wait.
+    const files: Record<string, string> = {}
+    const filler = `${'// nothing to see here, just padding for the ring buffer\n'.repeat(26000)}`
+    for (let i = 0; i < 12; i++) files[`big/${String(i).padStart(2, '0')}.ts`] = `import OpenAI from 'openai'\n${filler}const k = process.env.APP_SECRET_${i}\n`
+    writeTree(dir, files)
+    const parts: number[] = []
+    const pool = new ScanPool(1, {providers: testProviders, maxFileBytes: 2 * 1024 * 1024, known: []}, (batch) => parts.push(batch.seqs.length))
+    const rels = Object.keys(files)
+    try {
+      expect(pool.trySend({id: 1, files: rels.flatMap((rel) => [path.join(dir, rel), rel]), seqs: rels.map((_, i) => i)})).to.equal(true)
+      while (pool.inFlight > 0) await pool.changed()
+      expect(pool.takeOrphans()).to.deep.equal([])
+    } finally {
+      await pool.close()
+    }
+    expect(parts.length).to.be.greaterThan(1)
+    expect(parts.reduce((a, b) => a + b, 0)).to.equal(12)
+    const {scans} = await scanTwice({maxFileBytes: 2 * 1024 * 1024}, [0, 1])
+    expect(scans[0].evidence.filter((e) => e.kind === 'env-reference')).to.have.length(12)
+    expect(withoutTime(scans[1])).to.deep.equal(withoutTime(scans[0]))
+  })
+
   it('fails the scan (not the process) when onProgress throws while workers report', async () => {
     const files: Record<string, string> = {}
     for (let i = 0; i < 1100; i++) files[`f/${String(i).padStart(4, '0')}.ts`] = `export const n = ${i}\n`
