@@ -4,9 +4,10 @@
  *
  * Node >= 20.15 has a native zlib.crc32 (same polynomial, init and final xor), about twice as fast
  * as the table loop on a ~350-byte record even counting the view it needs; `audit verify` runs it
- * once per record. engines allows 20.9, so older runtimes keep the table version.
+ * once per record. engines allows 20.9, so older runtimes keep the table version. zlib costs ~3 ms
+ * to load, so only verify loads it (useNativeCrc32); every other command checks a record or two.
  */
-import zlib from 'node:zlib'
+import {createRequire} from 'node:module'
 
 const TABLE = (() => {
   const table = new Int32Array(256)
@@ -26,14 +27,19 @@ export function crc32Table(buf: Uint8Array, start = 0, end = buf.length): number
 }
 
 type NativeCrc32 = (data: Uint8Array, value?: number) => number
-const native = (zlib as {crc32?: NativeCrc32}).crc32
-const nativeCrc32 = typeof native === 'function' ? native : undefined
+let nativeCrc32: NativeCrc32 | undefined
 
-/** True when the native zlib.crc32 is in use (for tests and benchmarks). */
-export const crc32IsNative = nativeCrc32 !== undefined
+/** Switch crc32 to the native zlib.crc32 where the runtime has it; returns whether it is in use. */
+export function useNativeCrc32(): boolean {
+  if (nativeCrc32 === undefined) {
+    const native = (createRequire(import.meta.url)('node:zlib') as {crc32?: NativeCrc32}).crc32
+    if (typeof native === 'function') nativeCrc32 = native
+  }
+  return nativeCrc32 !== undefined
+}
 
 /** CRC-32 of buf[start, end) as an unsigned 32-bit number. */
-export const crc32: (buf: Uint8Array, start?: number, end?: number) => number = nativeCrc32
+export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
   // a plain Uint8Array view is cheaper to make than Buffer#subarray (no Buffer prototype setup)
-  ? (buf, start = 0, end = buf.length) => nativeCrc32(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start))
-  : crc32Table
+  return nativeCrc32 ? nativeCrc32(new Uint8Array(buf.buffer, buf.byteOffset + start, end - start)) : crc32Table(buf, start, end)
+}

@@ -9,10 +9,12 @@ import {type MessagePort, workerData} from 'node:worker_threads'
 
 import {sodium} from '../secrets/sodium.js'
 
+import {useNativeCrc32} from './checksum.js'
 import {closeQuietly, openRead} from './files.js'
 import {type BatchMessage, CLAIMED, DONE, PENDING, type ResultMessage} from './verify-pool.js'
 import {type RangeResult, type RangeTask, verifyRange} from './verify-range.js'
 
+useNativeCrc32() // this thread checks every record of its ranges
 const port = (workerData as {port: MessagePort}).port
 
 function check(batch: BatchMessage, task: RangeTask, slots: Int32Array, index: number): RangeResult | undefined {

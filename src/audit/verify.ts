@@ -16,6 +16,7 @@ import os from 'node:os'
 
 import type {AnchorCheckOptions} from './anchor.js'
 import type {AuditAnchor} from './events.js'
+import {useNativeCrc32} from './checksum.js'
 import {archivePath, closeQuietly, listArchives, openRead, unavailable} from './files.js'
 import {ZERO_HASH_HEX, checkAuditKey} from './hash.js'
 import {VerifyPool} from './verify-pool.js'
@@ -68,6 +69,7 @@ export function verifyLog(
   live: string, key: Buffer, anchor: AuditAnchor | null, options: AnchorCheckOptions = {}, tuning: VerifyTuning = {},
 ): AuditVerifyReport {
   checkAuditKey(key)
+  useNativeCrc32()
   const rules: RangeRules = {anchor, allowed: options.allowSealedAfter ?? 0}
   const report: AuditVerifyReport = {ok: true, records: 0, segments: 0, sealed: 0, head: null}
   let point: ChainPoint = {seq: 0, prev: ZERO_HASH_HEX}
