@@ -1,5 +1,5 @@
 import {verifyAudit} from '../../src/audit/query.js'
-import type {AuditVerifyReport} from '../../src/audit/log.js'
+import type {AuditVerifyReport} from '../../src/audit/verify.js'
 import {VaultCommand} from '../../src/cli/vault-command.js'
 
 export default class AuditVerify extends VaultCommand<AuditVerifyReport> {

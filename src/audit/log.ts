@@ -16,10 +16,8 @@ import {
 import {ZERO_HASH, ZERO_HASH_HEX, checkAuditKey} from './hash.js'
 import {HEADER_BYTES, type StoredPayload, encodeRecord, parsePayload, payloadFor, toRecord} from './record.js'
 import {scanBackward, findTail} from './scan.js'
-import {type AuditVerifyReport, verifyLog} from './verify.js'
 
 export type {AnchorCheck, AnchorCheckOptions} from './anchor.js'
-export type {AuditVerifyReport} from './verify.js'
 
 export interface AuditLogOptions {
   path: string
@@ -130,11 +128,6 @@ export class AuditLog {
    */
   checkAnchor(anchor: AuditAnchor | null, options: AnchorCheckOptions = {}): AnchorCheck {
     return checkAnchorAt(this.path, anchor, options)
-  }
-
-  /** Full walk across segments; returns ok:false with firstBadSeq/problem instead of throwing. */
-  verify(key: Buffer, anchor: AuditAnchor | null, options: AnchorCheckOptions = {}): AuditVerifyReport {
-    return verifyLog(this.path, key, anchor, options)
   }
 
   /** Up to `limit` matching records read newest-first from the end, returned oldest-first. */

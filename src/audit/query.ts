@@ -2,7 +2,8 @@
 import {parseDuration} from '../cli/duration.js'
 import {VaultError, usageError} from '../cli/errors.js'
 import type {AuditAnchor, AuditRecord} from './events.js'
-import type {AuditLog, AuditVerifyReport} from './log.js'
+import type {AuditLog} from './log.js'
+import {type AuditVerifyReport, verifyLog} from './verify.js'
 
 /** "2026-11-01", an ISO time, or a duration back from now ("1h", "7d"). */
 export function parseSince(text: string, now: Date): Date {
@@ -49,7 +50,7 @@ export async function followAudit(log: AuditLog, afterSeq: number, query: Omit<T
 }
 
 export function verifyAudit(log: AuditLog, key: Buffer, anchor: AuditAnchor | null): AuditVerifyReport {
-  const report = log.verify(key, anchor, {allowSealedAfter: 1})
+  const report = verifyLog(log.path, key, anchor, {allowSealedAfter: 1})
   if (!report.ok) {
     throw new VaultError('ROLLBACK', `audit log verification failed at record ${report.firstBadSeq ?? '?'}: ${report.problem ?? 'unknown problem'}`, {
       suggestions: ['the log was edited, truncated or rolled back; keep a copy of it and of the vault for investigation, and restore both from a trusted backup'],

@@ -4,9 +4,11 @@
  * as its own bundle (scripts/bundle.mjs). It understands only the everyday flags; anything else
  * (--help, --dry-run, an unknown flag) returns null so that bin/run.js hands the call to oclif.
  */
+import {isatty} from 'node:tty'
+
 import {defaultVaultPath} from '../auth/paths.js'
 import {runApp} from '../runtime/run-app.js'
-import {approvalPrompt, canPrompt} from './approval-prompt.js'
+import {approvalPrompt} from './approval-prompt.js'
 import {bootVault, type CommandEnv} from './context.js'
 import {parseDuration} from './duration.js'
 import {exitCodeOf, errorText} from './render-error.js'
@@ -58,16 +60,18 @@ export async function leanRun(argv: string[]): Promise<number | null> {
   const warn = (message: string) => process.stderr.write(`codex-vault: warning: ${message}\n`)
   let vault
   try {
+    // process.stdin is read through getters: creating it costs ~3 ms, and a run with a session
+    // whose child inherits fd 0 never needs it
     const env: CommandEnv = {
       vaultPath: parsed.vault || process.env.CODEX_VAULT_FILE || defaultVaultPath(process.env),
       lockTimeoutMs: parseDuration(parsed.lockTimeout, '--lock-timeout'),
-      env: process.env, fromStdin: parsed.passphraseStdin, stdin: process.stdin, stderr: process.stderr, now: () => new Date(), warn,
+      env: process.env, fromStdin: parsed.passphraseStdin, get stdin() { return process.stdin }, stderr: process.stderr, now: () => new Date(), warn,
     }
     vault = await bootVault(env, 'run')
     const {outcome} = await runApp(vault, {
       asset: parsed.asset, capabilities: parsed.capabilities, command: parsed.command, args: parsed.args, mask: parsed.mask, cleanEnv: parsed.cleanEnv,
-      parentEnv: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, now: () => new Date(), warn,
-      approve: canPrompt(process.stdin, process.stderr) ? approvalPrompt(parsed.asset, process.stdin, process.stderr) : undefined,
+      parentEnv: process.env, get stdin() { return process.stdin }, stdinFd: 0, stdout: process.stdout, stderr: process.stderr, now: () => new Date(), warn,
+      approve: isatty(0) && process.stderr.isTTY ? approvalPrompt(parsed.asset, process.stdin, process.stderr) : undefined,
     })
     return outcome.exitCode
   } catch (error) {

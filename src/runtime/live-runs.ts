@@ -1,4 +1,4 @@
-import {chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {VaultError} from '../cli/errors.js'
@@ -130,8 +130,17 @@ export function registerRun(dir: string, info: {asset: string; providers: string
     },
     remove() {
       removed = true
-      rmSync(join(dir, `${run.runId}.json`), {force: true})
+      removeIfPresent(join(dir, `${run.runId}.json`))
     },
+  }
+}
+
+/** unlink, not rmSync: rmSync loads Node's rimraf module, ~1 ms on every run's exit path */
+function removeIfPresent(file: string): void {
+  try {
+    unlinkSync(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
 }
 
@@ -184,7 +193,7 @@ export function listLiveRuns(dir: string): LiveRun[] {
     }
     const run = parseRecord(text)
     if (run === null || run.runId !== name.slice(0, -5) || !isSameProcess(run.wrapperPid, run.wrapperStart)) {
-      rmSync(file, {force: true})
+      removeIfPresent(file)
       continue
     }
     runs.push(run)
@@ -236,7 +245,7 @@ export async function terminateRuns(dir: string, match: (run: LiveRun) => boolea
   }
   // a SIGKILLed wrapper cannot remove its own record
   for (const run of chosen) {
-    if (!isSameProcess(run.wrapperPid, run.wrapperStart)) rmSync(join(dir, `${run.runId}.json`), {force: true})
+    if (!isSameProcess(run.wrapperPid, run.wrapperStart)) removeIfPresent(join(dir, `${run.runId}.json`))
   }
   return chosen
 }

@@ -78,7 +78,8 @@ class FormSearch {
   private readonly m: number
   private readonly gram: number
   private readonly shift: Uint8Array | Uint16Array
-  private readonly candidates: (Form[] | undefined)[]
+  /** a Map, not a 32768-slot array: that was 256 KiB allocated per stream on every masked run's start */
+  private readonly candidates = new Map<number, Form[]>()
   /** the form found by the last successful find() */
   found: Form | null = null
 
@@ -89,8 +90,6 @@ class FormSearch {
     const defaultShift = this.m - this.gram + 1
     this.shift = defaultShift < 256 ? new Uint8Array(size) : new Uint16Array(size)
     this.shift.fill(Math.min(defaultShift, 0xffff))
-    // new Array, not Array.from({length}): the latter runs a callback per slot, ~3 ms of every masked run's startup
-    this.candidates = new Array<Form[] | undefined>(size)
     for (const form of forms) {
       const b = form.bytes
       for (let j = this.gram - 1; j < this.m; j++) {
@@ -98,7 +97,10 @@ class FormSearch {
         const s = this.m - 1 - j
         if (s < this.shift[h]) this.shift[h] = s
       }
-      ;(this.candidates[this.hash(b, this.m - 1)] ??= []).push(form) // forms arrive longest first
+      const h = this.hash(b, this.m - 1)
+      const list = this.candidates.get(h)
+      if (list === undefined) this.candidates.set(h, [form])
+      else list.push(form) // forms arrive longest first
     }
   }
 
@@ -121,7 +123,7 @@ class FormSearch {
         continue
       }
       const start = p - m + 1
-      for (const form of this.candidates[h]!) {
+      for (const form of this.candidates.get(h)!) {
         const len = form.bytes.length
         if (start + len <= n && data[start] === form.bytes[0] && data.compare(form.bytes, 0, len, start, start + len) === 0) {
           this.found = form

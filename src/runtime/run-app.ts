@@ -27,7 +27,10 @@ export interface RunRequest {
   mask: boolean
   cleanEnv: boolean
   parentEnv: NodeJS.ProcessEnv
+  /** may be a getter: it is read only when the child cannot simply inherit `stdinFd` */
   stdin: NodeJS.ReadStream
+  /** set when `stdin` is this process's own fd 0 (see RunChildOptions.stdinFd) */
+  stdinFd?: number
   stdout: NodeJS.WriteStream
   stderr: NodeJS.WriteStream
   now: () => Date
@@ -156,7 +159,7 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     try {
       outcome = await runChild({
         command: request.command, args: request.args, env, mask: request.mask ? mask.filter((m) => m.value.length >= 4) : null,
-        stdin: request.stdin, stdout: request.stdout, stderr: request.stderr, onSpawn: (pid) => live.setChild(pid),
+        get stdin() { return request.stdin }, stdinFd: request.stdinFd, stdout: request.stdout, stderr: request.stderr, onSpawn: (pid) => live.setChild(pid),
       })
     } catch (error) {
       await recordExit(vault, request, {type: 'run.error', outcome: 'error', reason: (error as Error).message, data: {command: commandName}})

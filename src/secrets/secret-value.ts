@@ -78,7 +78,7 @@ export function checkSecretValue(provider: Provider, env: string, value: string,
   const formats = formatsForEnv(provider, env)
   if (formats.length > 0 && !formats.some((format) => compileFormat(format).test(value))) {
     const expected = formats.map((format) => format.description ?? format.id).join(' or ')
-    refuse(`the value ${preview} does not look like a ${provider.name} key for ${env} (expected ${expected})`, [
+    refuse(`the value ${preview} does not match the ${provider.name} key format for ${env} (expected ${expected})`, [
       'check that you copied the whole key and picked the right provider',
     ])
   }

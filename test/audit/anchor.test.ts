@@ -5,6 +5,7 @@ import {expect} from 'chai'
 
 import type {AuditAnchor} from '../../src/audit/events.js'
 import {AuditLog} from '../../src/audit/log.js'
+import {verifyLog} from '../../src/audit/verify.js'
 import {event, expectVaultError, randomKey, recordOffsets, removeDir, tempDir} from './helpers.js'
 
 describe('audit anchor check and torn tails', () => {
@@ -114,15 +115,15 @@ describe('audit anchor check and torn tails', () => {
       expect(log.checkAnchor(anchor), `cut ${cut}`).to.deep.equal({recordsAfter: 0, sealedAfter: 0, tornTail: true})
       expect(log.head()).to.deep.equal(anchor)
       expect(log.tail({limit: 10}).map((r) => r.seq)).to.deep.equal([0, 1, 2, 3, 4])
-      expect(log.verify(key, anchor)).to.include({ok: true, tornTail: true})
+      expect(verifyLog(log.path, key, anchor)).to.include({ok: true, tornTail: true})
     }
     const next = log.append(event(99), key)
     expect(next.seq).to.equal(6)
     const last = log.tail({limit: 2})
     expect(last[0]).to.include({seq: 5, type: 'audit.repair', outcome: 'ok', sealed: true})
     expect(last[0].data).to.deep.include({offset: good.length, bytes: recordLength - 1})
-    expect(log.verify(key, next)).to.deep.include({ok: true, records: 7})
-    expect(log.verify(key, next).tornTail).to.equal(undefined)
+    expect(verifyLog(log.path, key, next)).to.deep.include({ok: true, records: 7})
+    expect(verifyLog(log.path, key, next).tornTail).to.equal(undefined)
     expect(log.checkAnchor(next).tornTail).to.equal(false)
   })
 
@@ -135,7 +136,7 @@ describe('audit anchor check and torn tails', () => {
     expect(records.map((r) => [r.seq, r.type, r.sealed])).to.deep.equal([[0, 'audit.repair', false], [1, 'session.deny', false]])
     expect(anchor.seq).to.equal(1)
     const sealed = log.append(event(1), key)
-    expect(log.verify(key, sealed).ok).to.equal(true)
+    expect(verifyLog(log.path, key, sealed).ok).to.equal(true)
   })
 
   it('treats garbage after the last record (not a torn prefix) as damage', () => {
@@ -144,7 +145,7 @@ describe('audit anchor check and torn tails', () => {
     expectVaultError(() => log.checkAnchor(anchor), 'ROLLBACK', 10)
     expectVaultError(() => log.append(event(4), key), 'ROLLBACK', 10)
     expectVaultError(() => log.tail({limit: 1}), 'ROLLBACK', 10)
-    expect(log.verify(key, anchor).ok).to.equal(false)
+    expect(verifyLog(log.path, key, anchor).ok).to.equal(false)
   })
 
   it('never throws anything but VaultError on random garbage', () => {
@@ -162,7 +163,7 @@ describe('audit anchor check and torn tails', () => {
           expect((error as Error).name).to.equal('VaultError')
         }
       }
-      expect(log.verify(key, anchor).ok).to.equal(false)
+      expect(verifyLog(log.path, key, anchor).ok).to.equal(false)
     }
   })
 })

@@ -6,6 +6,7 @@ import {expect} from 'chai'
 import type {AuditAnchor} from '../../src/audit/events.js'
 import {archivePath} from '../../src/audit/files.js'
 import {AuditLog} from '../../src/audit/log.js'
+import {verifyLog} from '../../src/audit/verify.js'
 import {event, expectVaultError, randomKey, removeDir, tempDir} from './helpers.js'
 
 describe('audit rotation', () => {
@@ -32,7 +33,7 @@ describe('audit rotation', () => {
     expect(fs.statSync(file).mode & 0o777).to.equal(0o600)
     const last = anchors[99]
     expect(last.segment).to.equal(archives.length)
-    const report = log.verify(key, last)
+    const report = verifyLog(log.path, key, last)
     expect(report).to.deep.include({ok: true, records: 100, segments: archives.length + 1})
     const all = log.tail({limit: 1000})
     expect(all.map((r) => r.seq)).to.deep.equal(Array.from({length: 100}, (_, i) => i))
@@ -49,13 +50,13 @@ describe('audit rotation', () => {
     for (const anchor of [anchors[3], anchors[51], anchors[98]]) {
       const check = log.checkAnchor(anchor, {allowSealedAfter: 100})
       expect(check.recordsAfter).to.equal(99 - anchor.seq)
-      expect(log.verify(key, anchor, {allowSealedAfter: 100}).ok).to.equal(true)
+      expect(verifyLog(log.path, key, anchor, {allowSealedAfter: 100}).ok).to.equal(true)
     }
     expectVaultError(() => log.checkAnchor(anchors[51]), 'ROLLBACK', 10) // sealed records follow it
     // deleting an archived segment after the anchor breaks the chain
     fs.rmSync(archivePath(file, anchors[98].segment - 1))
     expectVaultError(() => log.checkAnchor(anchors[51], {allowSealedAfter: 100}), 'ROLLBACK', 10)
-    expect(log.verify(key, anchors[99])).to.include({ok: false})
+    expect(verifyLog(log.path, key, anchors[99])).to.include({ok: false})
     // deleting the segment that holds the anchor
     expectVaultError(() => log.checkAnchor(anchors[0]), 'ROLLBACK', 10)
     fs.rmSync(archivePath(file, 0))
@@ -67,7 +68,7 @@ describe('audit rotation', () => {
     fs.renameSync(file, archivePath(file, archives)) // as if a crash hit between rename and first append
     const next = log.append(event(100), key)
     expect(next).to.include({seq: 100, segment: archives + 1, offset: 0})
-    expect(log.verify(key, next).ok).to.equal(true)
+    expect(verifyLog(log.path, key, next).ok).to.equal(true)
     expect(log.tail({limit: 2}).map((r) => r.seq)).to.deep.equal([99, 100])
 
     // a stray file where the next archive would go must not be overwritten

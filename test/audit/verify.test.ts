@@ -5,6 +5,7 @@ import {expect} from 'chai'
 
 import type {AuditAnchor} from '../../src/audit/events.js'
 import {AuditLog} from '../../src/audit/log.js'
+import {verifyLog} from '../../src/audit/verify.js'
 import {encodeRecord, parsePayload} from '../../src/audit/record.js'
 import {event, expectVaultError, randomKey, recordOffsets, removeDir, tempDir} from './helpers.js'
 
@@ -58,10 +59,10 @@ describe('audit verify', () => {
   }
 
   it('accepts 1000 mixed sealed/unsealed records', () => {
-    const report = log.verify(key, anchor)
+    const report = verifyLog(log.path, key, anchor)
     expect(report).to.deep.include({ok: true, records: 1001, segments: 1, sealed: 667})
     expect(report.head?.seq).to.equal(1000)
-    expect(log.verify(key, null).ok).to.equal(true)
+    expect(verifyLog(log.path, key, null).ok).to.equal(true)
   })
 
   it('names the record when any byte of a sealed record is flipped', () => {
@@ -71,7 +72,7 @@ describe('audit verify', () => {
       const bytes = Buffer.from(pristine)
       bytes[offset] ^= 0x40
       fs.writeFileSync(file, bytes)
-      const report = log.verify(key, anchor)
+      const report = verifyLog(log.path, key, anchor)
       expect(report.ok, `offset ${offset}`).to.equal(false)
       expect(report.firstBadSeq, `offset ${offset}: ${report.problem}`).to.equal(seq)
     }
@@ -83,7 +84,7 @@ describe('audit verify', () => {
       const bytes = Buffer.from(pristine)
       bytes[offset] ^= 1 << (n % 8)
       fs.writeFileSync(file, bytes)
-      const report = log.verify(key, anchor)
+      const report = verifyLog(log.path, key, anchor)
       expect(report.ok, `offset ${offset}`).to.equal(false)
       expect(report.firstBadSeq, `offset ${offset}`).to.equal(seqAt(offset))
     }
@@ -100,7 +101,7 @@ describe('audit verify', () => {
     const sealedForged = encodeRecord({...payload, outcome: 'deny'}, Buffer.from(payload.prev, 'hex'), randomKey())
     for (const record of [forged.bytes, sealedForged.bytes]) {
       fs.writeFileSync(file, Buffer.concat([bytes.subarray(0, offsets[seq]), record, bytes.subarray(offsets[seq + 1])]))
-      const report = log.verify(key, anchor)
+      const report = verifyLog(log.path, key, anchor)
       expect(report.ok).to.equal(false)
       expect(report.firstBadSeq).to.be.within(seq, seq + 1)
     }
@@ -111,12 +112,12 @@ describe('audit verify', () => {
     bytes[offsets[10] + 20] ^= 0x02
     fs.writeFileSync(file, bytes)
     expect(log.checkAnchor(anchor).recordsAfter).to.equal(1)
-    expect(log.verify(key, anchor)).to.include({ok: false, firstBadSeq: 10})
+    expect(verifyLog(log.path, key, anchor)).to.include({ok: false, firstBadSeq: 10})
   })
 
   it('rejects a log re-chained with unkeyed hashes and zero MACs', () => {
     rechain(file)
-    const report = log.verify(key, anchor)
+    const report = verifyLog(log.path, key, anchor)
     expect(report.ok).to.equal(false)
     expect(report.firstBadSeq).to.be.at.most(anchor.seq)
     expect(report.problem).to.match(/anchor/)
@@ -124,14 +125,14 @@ describe('audit verify', () => {
   })
 
   it('rejects a wrong key at the first sealed record', () => {
-    expect(log.verify(randomKey(), anchor)).to.include({ok: false, firstBadSeq: 0})
-    expectVaultError(() => log.verify(Buffer.alloc(8), anchor), 'INTERNAL', 1)
+    expect(verifyLog(log.path, randomKey(), anchor)).to.include({ok: false, firstBadSeq: 0})
+    expectVaultError(() => verifyLog(log.path, Buffer.alloc(8), anchor), 'INTERNAL', 1)
   })
 
   it('names the first missing seq after truncation at record boundaries', () => {
     for (const k of [1, 2, 10]) {
       fs.writeFileSync(file, pristine.subarray(0, offsets[1001 - k]))
-      const report = log.verify(key, anchor)
+      const report = verifyLog(log.path, key, anchor)
       if (k === 1) {
         // only the unsealed denial after the anchor was removed: undetectable by design
         expect(report.ok).to.equal(true)
@@ -144,17 +145,17 @@ describe('audit verify', () => {
   it('reports a sealed record after the anchor (vault older than its log) unless allowed', () => {
     const older = log.tail({limit: 1, type: 'run'})[0]
     const olderAnchor = {segment: 0, seq: older.seq - 3, offset: offsets[older.seq - 3], head: log.tail({limit: 1000}).find((r) => r.seq === older.seq - 3)!.hash}
-    const report = log.verify(key, olderAnchor)
+    const report = verifyLog(log.path, key, olderAnchor)
     expect(report.ok).to.equal(false)
     expect(report.problem).to.match(/older than its audit log/)
-    expect(log.verify(key, olderAnchor, {allowSealedAfter: 10}).ok).to.equal(true)
+    expect(verifyLog(log.path, key, olderAnchor, {allowSealedAfter: 10}).ok).to.equal(true)
   })
 
   it('fails on a missing log when an anchor exists, and on garbage', () => {
     fs.rmSync(file)
-    expect(log.verify(key, anchor)).to.include({ok: false, firstBadSeq: 0})
-    expect(log.verify(key, null)).to.include({ok: true, records: 0})
+    expect(verifyLog(log.path, key, anchor)).to.include({ok: false, firstBadSeq: 0})
+    expect(verifyLog(log.path, key, null)).to.include({ok: true, records: 0})
     fs.writeFileSync(file, Buffer.from('CVA1\xff\xff\xff\xff garbage that is not a record', 'latin1'))
-    expect(log.verify(key, null)).to.include({ok: false, firstBadSeq: 0})
+    expect(verifyLog(log.path, key, null)).to.include({ok: false, firstBadSeq: 0})
   })
 })

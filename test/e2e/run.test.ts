@@ -60,6 +60,15 @@ describe('run end to end', function () {
     expect(cleanEnv.HOME).to.equal(fx.home.dir)
   })
 
+  it('hands the child our stdin, masked or not (the lean path passes fd 0 on without reading it)', async () => {
+    const input = `line one\nline two ${'x'.repeat(70_000)}\n`
+    for (const mask of [[], ['--no-mask']]) {
+      const result = ok(await fx.cli(['run', '--asset', 'shop', ...mask, '--', 'node', '-e', 'let n=0;process.stdin.on("data",(c)=>{n+=c.length}).on("end",()=>console.log("read", n))'], {input}))
+      expect(result.code, explain(result)).to.equal(0)
+      expect(result.stdout.trim(), explain(result)).to.equal(`read ${Buffer.byteLength(input)}`)
+    }
+  })
+
   it('passes exit code 37 through, 137 for a child that SIGKILLs itself, 127 for a missing command', async () => {
     const [exit37, killed, missing] = [
       ok(await fx.cli(['run', '--asset', 'shop', '--', 'node', '-e', 'process.exit(37)'])),

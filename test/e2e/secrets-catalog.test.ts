@@ -114,7 +114,7 @@ describe('provider catalog end to end', function () {
     secrets.push(wrong, key)
     const refused = await cv(['secret', 'set', 'acme-ai'], {input: `${wrong}\n`})
     expect(refused.code, explain(refused)).to.equal(2)
-    expect(refused.stderr).to.include('does not look like a Acme AI key for ACME_API_KEY (expected acme_… (37 characters))')
+    expect(refused.stderr).to.include('does not match the Acme AI key format for ACME_API_KEY (expected acme_… (37 characters))')
     const stored = await cv(['secret', 'set', 'acme-ai'], {input: `${key}\n`})
     expect(stored.code, explain(stored)).to.equal(0)
     expect(stored.stdout).to.match(/stored acme-ai as ACME_API_KEY \(version 1, fingerprint fp:[0-9a-f]{32}\)/)

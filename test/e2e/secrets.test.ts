@@ -128,7 +128,7 @@ describe('secrets end to end', function () {
       cv(['secret', 'set', 'anthropic', '--json'], {input: near}),
     ])
     expect(refused.code, explain(refused)).to.equal(2)
-    expect(refused.stderr).to.include('does not look like a Anthropic key')
+    expect(refused.stderr).to.include('does not match the Anthropic key format')
     expect(refused.stderr).to.include('sk-ant-a…(107)')
     expect(refused.stderr).to.include('--force')
     // not even a 12-character piece of the random part is shown
@@ -141,7 +141,7 @@ describe('secrets end to end', function () {
 
     const forced = await cv(['secret', 'set', 'anthropic', '--force'], {input: `${near}\n`, debug: true})
     expect(forced.code, explain(forced)).to.equal(0)
-    expect(forced.stderr).to.match(/does not look like a Anthropic key.*stored anyway because of --force/)
+    expect(forced.stderr).to.match(/does not match the Anthropic key format.*stored anyway because of --force/)
     expect(forced.stdout).to.match(/stored anthropic as ANTHROPIC_API_KEY \(version 1, fingerprint fp:[0-9a-f]{32}\)/)
     expect(generationOf(home)).to.equal(before + 1)
 
