@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Startup cost, as ratios to `node -e 0` measured in the same hyperfine run (absolute times drift
 # on a shared machine; ratios hold better). Needs hyperfine (Debian package) and a built project.
-#   bench/startup.sh            status, run -- true, and unlock at both KDF settings
+#   bench/startup.sh            status, run -- true (beside two floors), and unlock at both KDF settings
 #   bench/startup.sh --peers    also dotenvx and varlock `run -- true` (installed into bench/.peers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,11 +25,15 @@ node "$CV" grant approve --asset shop --capability ai.openai.inference --ttl 8h 
 # NODE_EXTRA_CA_CERTS makes every node start load a CA bundle (~75 ms here), which flatters every
 # ratio to `node -e 0`; the figures without it are the honest ones, so both are shown when it is set.
 HF=(hyperfine -N --warmup 3 --runs "${RUNS:-30}")
-echo "== status and run -- true with a live session"
-env -u NODE_EXTRA_CA_CERTS "${HF[@]}" 'node -e 0' "node $CV status" "node $CV run --asset shop -- true"
+# The floors (bench/startup-floor.cjs) are what any Node wrapper pays here before our own work:
+# spawning `true` with maskable output, then that plus sodium's dlopen and a run's six fsyncs.
+FLOOR="$PWD/bench/startup-floor.cjs"
+COMMANDS=('node -e 0' "node $FLOOR spawn" "node $FLOOR io" "node $CV status" "node $CV run --asset shop -- true")
+echo "== status and run -- true with a live session, beside the floors"
+env -u NODE_EXTRA_CA_CERTS "${HF[@]}" "${COMMANDS[@]}"
 if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
   echo "== the same with NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS (as this environment sets it)"
-  "${HF[@]}" 'node -e 0' "node $CV status" "node $CV run --asset shop -- true"
+  "${HF[@]}" "${COMMANDS[@]}"
 fi
 
 if [ "${1:-}" = "--peers" ]; then
