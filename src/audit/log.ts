@@ -33,6 +33,8 @@ export interface TailOptions {
   type?: string
   /** records are in time order, so reading stops at the first older record */
   since?: Date
+  /** called with the path of an archived segment that should hold older records but is gone */
+  onMissingSegment?: (file: string) => void
 }
 
 interface Place {
@@ -136,13 +138,14 @@ export class AuditLog {
     const out: AuditRecord[] = []
     if (limit === 0) return out
     const since = options.since?.getTime()
-    this.walkBackward(({payload, hash}) => {
+    const missing = this.walkBackward(({payload, hash}) => {
       if (since !== undefined && Date.parse(payload.ts) < since) return false
       if (options.asset !== undefined && payload.asset !== options.asset) return true
       if (options.type !== undefined && !typeMatches(payload.type, options.type)) return true
       out.push(toRecord(payload, hash))
       return out.length < limit
     })
+    if (missing !== null) options.onMissingSegment?.(missing)
     return out.reverse()
   }
 
@@ -246,8 +249,11 @@ export class AuditLog {
     return openAppend(this.path).fd
   }
 
-  /** Visit whole records newest-first across the live file and its archives; stop when visit says so. */
-  private walkBackward(visit: (found: Found) => boolean): void {
+  /**
+   * Visit whole records newest-first across the live file and its archives; stop when visit says
+   * so. Returns the path of an archived segment the walk needed but did not find, else null.
+   */
+  private walkBackward(visit: (found: Found) => boolean): string | null {
     let segment: number | undefined
     let file = this.path
     let fd = openRead(file)
@@ -282,20 +288,20 @@ export class AuditLog {
         } finally {
           closeQuietly(fd)
         }
-        if (!keepGoing) return
+        if (!keepGoing) return null
       }
       if (first && segment === undefined) {
         // empty or missing live file: continue with the newest archive, if any
         const archives = listArchives(this.path)
-        if (archives.length === 0) return
+        if (archives.length === 0) return null
         segment = archives[archives.length - 1] + 1
       }
       first = false
-      if (segment === undefined || segment === 0) return
+      if (segment === undefined || segment === 0) return null
       segment -= 1
       file = archivePath(this.path, segment)
       fd = openRead(file)
-      if (fd === null) return
+      if (fd === null) return file
     }
   }
 }

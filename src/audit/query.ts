@@ -22,9 +22,17 @@ export interface TailQuery {
   since?: Date
 }
 
-export function tailAudit(log: AuditLog, query: TailQuery): AuditRecord[] {
+export interface TailResult {
+  records: AuditRecord[]
+  /** an archived segment that should hold older matching records but is gone: the list is incomplete */
+  missingSegment?: string
+}
+
+export function tailAudit(log: AuditLog, query: TailQuery): TailResult {
   if (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 100_000) throw usageError('-n must be between 1 and 100000')
-  return log.tail(query)
+  let missingSegment: string | undefined
+  const records = log.tail({...query, onMissingSegment: (file) => { missingSegment = file }})
+  return missingSegment === undefined ? {records} : {records, missingSegment}
 }
 
 export function matchesQuery(record: AuditRecord, query: Omit<TailQuery, 'limit'>): boolean {

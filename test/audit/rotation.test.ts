@@ -46,6 +46,20 @@ describe('audit rotation', () => {
     expect(log.head()).to.deep.equal(last)
   })
 
+  it('tail reports an archived segment it needed but could not find, and only then', () => {
+    const gone = archivePath(file, 2)
+    fs.unlinkSync(gone)
+    const missing: string[] = []
+    const recent = log.tail({limit: 3, onMissingSegment: (at) => missing.push(at)})
+    expect(recent.map((r) => r.seq)).to.deep.equal([97, 98, 99])
+    expect(missing).to.deep.equal([])
+    const all = log.tail({limit: 1000, onMissingSegment: (at) => missing.push(at)})
+    expect(missing).to.deep.equal([gone])
+    // everything newer than the gap, and nothing from before it
+    expect(all[0].segment).to.equal(3)
+    expect(all.map((r) => r.seq)).to.deep.equal(Array.from({length: all.length}, (_, i) => 100 - all.length + i))
+  })
+
   it('checks anchors that point into archived segments', () => {
     for (const anchor of [anchors[3], anchors[51], anchors[98]]) {
       const check = log.checkAnchor(anchor, {allowSealedAfter: 100})

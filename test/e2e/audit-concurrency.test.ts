@@ -116,5 +116,16 @@ describe('audit log end to end: parallel writers and segment rotation', function
     const doc = JSON.parse(broken.stdout)
     expect(doc.error.code).to.equal('ROLLBACK')
     expect(doc.error.details.report.problem).to.match(/segment 1 is missing/)
+
+    // tail still shows what exists, but says the list stops at a gap instead of looking complete
+    const recent = expectExit(await cv(home, ['audit', 'tail', '-n', '5'], {env: session}), 0, 'tail of recent records')
+    expect(recent.stderr, 'no gap reached').to.equal('')
+    const walked = expectExit(await cv(home, ['audit', 'tail', '-n', '1', '--type', 'vault.init'], {env: session}), 0, 'tail into the gap')
+    expect(walked.stdout).to.equal('')
+    expect(walked.stderr).to.match(/^codex-vault: warning: audit segment .*\.000001 is missing, so older events cannot be shown; run `codex-vault audit verify`/m)
+    const walkedJson = JSON.parse(expectExit(await cv(home, ['audit', 'tail', '--json', '-n', '1', '--type', 'vault.init'], {env: session}), 0, 'tail --json into the gap').stdout)
+    expect(walkedJson.result.records).to.deep.equal([])
+    expect(walkedJson.result.missingSegment).to.match(/\.000001$/)
+    expect(walkedJson.warnings.join('\n')).to.match(/is missing, so older events cannot be shown/)
   })
 })
