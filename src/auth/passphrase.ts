@@ -129,6 +129,7 @@ export async function readPassphrase(source: PassphraseSource, options: {purpose
       'start a session: eval "$(codex-vault unlock)" in a terminal, then export CODEX_VAULT_SESSION to this environment',
       'or pipe the passphrase: ... | codex-vault <command> --passphrase-stdin',
       'or set CODEX_VAULT_PASSPHRASE (less safe: visible in /proc/<pid>/environ)',
+      'in CI with a `codex-vault ci export` file: set CODEX_VAULT_KEY to the key it printed',
     ],
   })
 }

@@ -34,6 +34,13 @@ export function headerStatus(vaultPath: string, parsed: ParsedVaultFile): VaultS
   }
 }
 
+function authDetail(vault: AuthenticatedVault): string {
+  if (vault.via.kind === 'session') return `session until ${vault.via.expiresAt}`
+  if (vault.via.kind === 'passphrase') return 'passphrase'
+  const marker = vault.body.ciExport
+  return marker ? `ci export key: asset ${marker.asset} only, until ${marker.expires}` : 'ci export key'
+}
+
 export function unlockedStatus(base: VaultStatus, vault: AuthenticatedVault, now: Date): VaultStatus {
   const {body} = vault
   const t = now.getTime()
@@ -54,7 +61,7 @@ export function unlockedStatus(base: VaultStatus, vault: AuthenticatedVault, now
     audit: body.auditAnchor ? {seq: body.auditAnchor.seq, head: body.auditAnchor.head.slice(0, 16)} : null,
     steps: [
       ...base.steps,
-      {step: 'authentication', ok: true, detail: vault.via.kind === 'session' ? `session until ${vault.via.expiresAt}` : 'passphrase'},
+      {step: 'authentication', ok: true, detail: authDetail(vault)},
       {step: 'integrity', ok: true, detail: 'header MAC, body AEAD and schema verified'},
       {step: 'health', ok: true, detail: `audit anchor at record ${body.auditAnchor?.seq ?? '-'} consistent; clock sane`},
     ],

@@ -9,6 +9,7 @@
  */
 import type {AuditEvent} from '../audit/events.js'
 import {AuditLog} from '../audit/log.js'
+import {checkCiVault, readCiKey} from '../auth/ci-vault.js'
 import {auditPathFor, auditSegmentBytes} from '../auth/paths.js'
 import {readPassphrase, type PassphraseSource} from '../auth/passphrase.js'
 import {noSession, openSession} from '../auth/session.js'
@@ -31,7 +32,7 @@ export interface CommandEnv extends PassphraseSource {
 
 export interface AuthenticatedVault extends OpenedVault {
   /** how this command authenticated */
-  via: {kind: 'session'; sessionId: string; expiresAt: string} | {kind: 'passphrase'}
+  via: {kind: 'session'; sessionId: string; expiresAt: string} | {kind: 'passphrase'} | {kind: 'ci-key'}
   catalog(): Promise<Catalog>
   transact<T>(mutate: (body: VaultBody) => TransactionOutcome<T> | Promise<TransactionOutcome<T>>): Promise<T>
   /** one sealed audit record (a denial, a run's exit) with the anchor moved to it; the body is otherwise unchanged */
@@ -71,6 +72,19 @@ async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: Boo
     const session = openSession(env.env, token, parsed.header.vaultId, env.now())
     return {keys: vaultKeysFrom(session.dek), via: {kind: 'session', sessionId: session.sessionId, expiresAt: session.expiresAt}}
   }
+  const ciKey = readCiKey(env.env)
+  if (ciKey !== null) {
+    try {
+      return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, ciKey)), via: {kind: 'ci-key'}}
+    } catch (error) {
+      if (!(error instanceof VaultError && error.code === 'AUTH_FAILED')) throw error
+      throw new VaultError('AUTH_FAILED', 'CODEX_VAULT_KEY does not open this vault', {
+        suggestions: ['use the key `codex-vault ci export` printed together with this file; each export has its own key'],
+      })
+    } finally {
+      wipe(ciKey)
+    }
+  }
   const passphrase = await readPassphrase(env, {purpose: 'vault passphrase'})
   try {
     return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, passphrase)), via: {kind: 'passphrase'}}
@@ -81,6 +95,7 @@ async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: Boo
 
 const DENIAL_TYPES: Record<string, string> = {
   AUTH_FAILED: 'auth.deny', NO_SESSION: 'session.deny', INTEGRITY: 'vault.integrity', ROLLBACK: 'audit.rollback', CLOCK_SKEW: 'clock.deny',
+  POLICY_DENY: 'ci.deny', // at boot only an exported vault's own checks deny by policy
 }
 
 /** Steps 1-5 for a command that needs the key. */
@@ -120,6 +135,7 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
       if (!record || record.revoked) throw noSession('the session was ended (`codex-vault lock`) or belongs to an older copy of the vault')
     }
     checkClock(body, env.now())
+    checkCiVault(body, command, env.now())
     return makeAuthenticated({path: env.vaultPath, header: parsed.header, body, bytes, keys, audit}, unlocked.via, env)
   } catch (error) {
     keys?.wipe()

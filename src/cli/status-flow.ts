@@ -12,7 +12,7 @@ export interface StatusOutcome {
 
 export async function collectStatus(env: CommandEnv): Promise<StatusOutcome> {
   const base = headerStatus(env.vaultPath, readHeader(env.vaultPath))
-  const canAuthenticate = Boolean(env.env.CODEX_VAULT_SESSION || env.env.CODEX_VAULT_PASSPHRASE || env.fromStdin || env.stdin.isTTY)
+  const canAuthenticate = Boolean(env.env.CODEX_VAULT_SESSION || env.env.CODEX_VAULT_KEY || env.env.CODEX_VAULT_PASSPHRASE || env.fromStdin || env.stdin.isTTY)
   if (!canAuthenticate) {
     return {
       status: {...base, steps: [...base.steps, {step: 'authentication', ok: false, detail: 'locked: no session and no passphrase source'}]},

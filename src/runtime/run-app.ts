@@ -71,7 +71,8 @@ async function decide(vault: AuthenticatedVault, request: RunRequest): Promise<R
   const catalog = await vault.catalog()
   let decision = authorizeRun(vault.body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
   const askable = decision.denials.filter((denial) => denial.code === 'no-grant' || denial.code === 'provider-killed')
-  if (request.approve && askable.length > 0 && askable.length === decision.denials.length) {
+  // an exported (CI) vault's grants are fixed at export: no approving at its run prompt
+  if (request.approve && vault.body.ciExport === undefined && askable.length > 0 && askable.length === decision.denials.length) {
     for (const denial of askable) {
       const ttlMs = await request.approve(denial)
       if (ttlMs === null) return decision

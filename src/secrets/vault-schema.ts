@@ -93,6 +93,8 @@ export const vaultBodySchema = strictObject({
   auditAnchor: nullable(auditAnchorSchema),
   /** the audit MAC/fingerprint key, encrypted under a DEK subkey (survives rekey) */
   auditKey: strictObject({nonce: string(), ct: string()}),
+  /** set only in a vault made by `ci export`: its one asset, the vault it came from, its lifetime */
+  ciExport: optional(strictObject({asset: string(), from: string(), created: isoTime, expires: isoTime})),
 })
 
 export type VaultBody = z.infer<typeof vaultBodySchema>

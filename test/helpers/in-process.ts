@@ -6,7 +6,7 @@ import {runCommand} from '@oclif/test'
 import {parseVaultFile} from '../../src/secrets/vault-header.js'
 import type {CliHome} from './cli.js'
 
-const VARS = ['CODEX_VAULT_FILE', 'CODEX_VAULT_SESSION', 'CODEX_VAULT_PASSPHRASE', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME'] as const
+const VARS = ['CODEX_VAULT_FILE', 'CODEX_VAULT_SESSION', 'CODEX_VAULT_PASSPHRASE', 'CODEX_VAULT_KEY', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME'] as const
 
 export interface InProcessRun {
   code: number
