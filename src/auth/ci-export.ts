@@ -7,7 +7,7 @@
  * Inside an exported vault the policy is frozen: commands that would add secrets, grants or
  * assets, lift a kill, or export again are refused, and the whole vault denies after it expires.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, mkdirSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 
 import {AuditLog} from '../audit/log.js'
@@ -23,7 +23,6 @@ import {acquireVaultLock} from '../secrets/vault-lock.js'
 import type {GrantRecord, SecretRecord, VaultBody} from '../secrets/vault-schema.js'
 import {CI_KEY_PREFIX, type CiExportMarker} from './ci-vault.js'
 import {auditPathFor} from './paths.js'
-import {ensurePrivateDir} from './private-dir.js'
 
 export const DEFAULT_CI_TTL_MS = 7 * 24 * 3600 * 1000
 export const MAX_CI_TTL_MS = 90 * 24 * 3600 * 1000
@@ -135,7 +134,13 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
       }}]}
     })
     if (decision.denials.length > 0) throw denied(decision)
-    await writeExport(file, audit, created, marker, options.lockTimeoutMs)
+    try {
+      await writeExport(file, audit, created, marker, options.lockTimeoutMs)
+    } catch (error) {
+      // the allow record is already in the owner's log: say that the file never came to be
+      await owner.recordDenial({type: 'ci.export', outcome: 'error', asset: options.asset, reason: (error as Error).message, data: {out: file}}).catch(() => {})
+      throw error
+    }
     return {
       file, audit, vaultId: created.header.vaultId, asset: options.asset, expires: marker.expires, key: key.toString('utf8'),
       capabilities: decision.allowed.map((item) => {
@@ -151,7 +156,8 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
 
 /** Like init: the new vault's own audit log starts with its creation, anchored in the vault. */
 async function writeExport(file: string, audit: string, created: Awaited<ReturnType<typeof buildNewVault>>, marker: CiExportMarker, lockTimeoutMs: number): Promise<void> {
-  ensurePrivateDir(dirname(file))
+  // new folders 0700; an existing one (a repo's .ci/) is left as it is: the file is 0600 and sealed
+  mkdirSync(dirname(file), {recursive: true, mode: 0o700})
   const lock = await acquireVaultLock(file, lockTimeoutMs)
   try {
     checkOut(file, '') // again under the lock: a second export to the same file may have won

@@ -141,7 +141,11 @@ describe('ci export end to end', function () {
       mkdirSync(join(other.markers, 'taken'))
       const taken = join(other.markers, 'taken', 'x.cv')
       await other.cli(['grant', 'approve', '--asset', 'shop', '--capability', 'ai.openai.inference'])
+      const folderMode = statSync(join(other.markers, 'taken')).mode & 0o777
       expect(exportJson(await other.cli(['ci', 'export', '--asset', 'shop', '--out', taken, '--json'])).file).to.equal(taken)
+      // an existing folder (a repo's .ci/) keeps its mode; the file itself is 0600
+      expect(statSync(join(other.markers, 'taken')).mode & 0o777).to.equal(folderMode)
+      expect(statSync(taken).mode & 0o777).to.equal(0o600)
       const twice = await other.cli(['ci', 'export', '--asset', 'shop', '--out', taken])
       expect(twice.code, explain(twice)).to.equal(2)
       expect(twice.stderr).to.match(/already exists; nothing was changed/)
