@@ -41,6 +41,14 @@ $CV run --asset shop --dry-run
 step "run it: the key is injected for this run only, and masked in the output" "codex-vault run --asset shop -- node index.js"
 (cd "$DEMO/shop" && $CV run --asset shop -- node index.js)
 
+step "CI gets its own vault: only shop's approved key, opened by a key shown once" "codex-vault ci export --asset shop --out ci/shop.cv --ttl 1h"
+EXPORT=$($CV ci export --asset shop --out "$DEMO/ci/shop.cv" --ttl 1h)
+printf '%s\n' "$EXPORT"
+CI_KEY=$(printf '%s\n' "$EXPORT" | sed -n 's/^CODEX_VAULT_KEY=//p')
+
+step "in CI: no passphrase, no session, just the file and the key" "CODEX_VAULT_FILE=ci/shop.cv CODEX_VAULT_KEY=... codex-vault run --asset shop -- node index.js"
+(cd "$DEMO/shop" && env -u CODEX_VAULT_SESSION CODEX_VAULT_FILE="$DEMO/ci/shop.cv" CODEX_VAULT_KEY="$CI_KEY" $CV run --asset shop -- node index.js)
+
 step "the kill switch" "codex-vault kill --asset shop --reason demo"
 $CV kill --asset shop --reason demo
 (cd "$DEMO/shop" && $CV run --asset shop -- node index.js) || echo "(exit $?)"
