@@ -16,9 +16,9 @@ import type {AuthenticatedVault} from '../cli/context.js'
 import {requireAsset} from '../registry/assets.js'
 import {type RunDecision, authorizeRun} from '../runtime/authorize.js'
 import {writeFileAtomic} from '../secrets/atomic-write.js'
-import {randomBytes, toB64, wipe} from '../secrets/crypto.js'
+import {randomKey, toB64, wipe} from '../secrets/crypto.js'
 import {decryptSecret, encryptSecret} from '../secrets/secret-crypto.js'
-import {buildNewVault, sealVault} from '../secrets/vault-codec.js'
+import {type NewVault, buildKeyVault, sealVault} from '../secrets/vault-codec.js'
 import {acquireVaultLock} from '../secrets/vault-lock.js'
 import type {GrantRecord, SecretRecord, VaultBody} from '../secrets/vault-schema.js'
 import {CI_KEY_PREFIX, type CiExportMarker} from './ci-vault.js'
@@ -107,11 +107,11 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
     throw usageError('--ttl must be between 1s and 90d for a ci export', ['pick the lifetime of the CI credential, e.g. --ttl 30d'])
   }
   const catalog = await owner.catalog()
-  const key = Buffer.from(`${CI_KEY_PREFIX}${toB64(randomBytes(32))}`, 'utf8')
+  const key = randomKey()
   const marker: CiExportMarker = {asset: options.asset, from: owner.header.vaultId, created: options.now.toISOString(),
     expires: new Date(options.now.getTime() + options.ttlMs).toISOString()}
-  // the KDF runs before any lock; the key has 256 bits, so the cheapest preset is plenty
-  const created = await buildNewVault(key, 'interactive', options.now)
+  // a key slot: the key has 256 bits, so there is nothing for a KDF to stretch
+  const created = await buildKeyVault(key, options.now)
   try {
     const decision = await owner.transact((body) => {
       requireAsset(body, options.asset)
@@ -142,7 +142,7 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
       throw error
     }
     return {
-      file, audit, vaultId: created.header.vaultId, asset: options.asset, expires: marker.expires, key: key.toString('utf8'),
+      file, audit, vaultId: created.header.vaultId, asset: options.asset, expires: marker.expires, key: `${CI_KEY_PREFIX}${toB64(key)}`,
       capabilities: decision.allowed.map((item) => {
         const grant = created.body.grants.find((g) => g.id === item.grant.id)!
         return {capability: item.capability, provider: item.provider, grant: grant.id, expires: grant.expires, usesLeft: grant.usesLeft, env: item.inject.map((i) => i.env)}
@@ -155,14 +155,14 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
 }
 
 /** Like init: the new vault's own audit log starts with its creation, anchored in the vault. */
-async function writeExport(file: string, audit: string, created: Awaited<ReturnType<typeof buildNewVault>>, marker: CiExportMarker, lockTimeoutMs: number): Promise<void> {
+async function writeExport(file: string, audit: string, created: NewVault, marker: CiExportMarker, lockTimeoutMs: number): Promise<void> {
   // new folders 0700; an existing one (a repo's .ci/) is left as it is: the file is 0600 and sealed
   mkdirSync(dirname(file), {recursive: true, mode: 0o700})
   const lock = await acquireVaultLock(file, lockTimeoutMs)
   try {
     checkOut(file, '') // again under the lock: a second export to the same file may have won
     const anchor = new AuditLog({path: audit}).append({type: 'vault.init', outcome: 'ok', asset: marker.asset,
-      data: {kdf: 'interactive', ciExportOf: marker.asset, from: marker.from, expires: marker.expires}}, created.keys.audit)
+      data: {kdf: 'none', ciExportOf: marker.asset, from: marker.from, expires: marker.expires}}, created.keys.audit)
     created.body.auditAnchor = anchor
     writeFileAtomic(file, sealVault(created.header, created.body, created.keys))
   } finally {

@@ -4,6 +4,7 @@
  * the export code itself.
  */
 import {VaultError} from '../cli/errors.js'
+import {fromB64} from '../secrets/crypto.js'
 import type {VaultBody} from '../secrets/vault-schema.js'
 
 /** The key's text form: a prefix that says what it is, then 32 random bytes. */
@@ -19,7 +20,7 @@ const CI_VAULT_COMMANDS = new Set([
   'secret:list', 'provider:list', 'lock', 'unlock', 'kill',
 ])
 
-/** CODEX_VAULT_KEY, checked for shape so that a pasted passphrase or token gets a clear message. */
+/** CODEX_VAULT_KEY as its 32 raw bytes, checked for shape so that a pasted passphrase or token gets a clear message. */
 export function readCiKey(env: NodeJS.ProcessEnv): Buffer | null {
   const text = env.CODEX_VAULT_KEY
   if (text === undefined || text === '') return null
@@ -28,7 +29,7 @@ export function readCiKey(env: NodeJS.ProcessEnv): Buffer | null {
       suggestions: ['set it to the key `codex-vault ci export` printed for this vault file'],
     })
   }
-  return Buffer.from(text, 'utf8')
+  return fromB64(text.slice(CI_KEY_PREFIX.length), 32)!
 }
 
 /** Boot step for exported vaults: expired -> deny everything; a policy-changing command -> deny. */

@@ -3,9 +3,17 @@ import type {AuthenticatedVault} from '../cli/context.js'
 import {randomKey, wipe} from '../secrets/crypto.js'
 import {decryptSecret, encryptSecret} from '../secrets/secret-crypto.js'
 import {makePassphraseSlot, wrapAuditKey} from '../secrets/vault-codec.js'
-import {KDF_PRESETS, type KdfPreset, readKdfPreset} from '../secrets/vault-header.js'
+import {KDF_PRESETS, type KdfPreset, type VaultHeader, passphraseSlotOf, readKdfPreset} from '../secrets/vault-header.js'
+import {VaultError} from '../cli/errors.js'
 import {vaultKeysFrom} from '../secrets/vault-keys.js'
 import {removeAllSessionFiles} from './session.js'
+
+/** Boot already refuses passwd and rekey in a ci export vault; this keeps the types honest. */
+function passphraseKdf(header: VaultHeader): {ops: number; mem: number} {
+  const slot = passphraseSlotOf(header)
+  if (slot === undefined) throw new VaultError('POLICY_DENY', 'a ci export vault has no passphrase')
+  return slot.kdf
+}
 
 export interface PasswdResult {
   kdf: KdfPreset | 'custom'
@@ -13,7 +21,7 @@ export interface PasswdResult {
 }
 
 export async function changePassphrase(vault: AuthenticatedVault, options: {newPassphrase: Buffer; kdf?: KdfPreset}): Promise<PasswdResult> {
-  const current = vault.header.slots[0].kdf
+  const current = passphraseKdf(vault.header)
   const preset = options.kdf ? KDF_PRESETS[options.kdf] : {ops: current.ops, mem: current.mem}
   const slot = await makePassphraseSlot(vault.header.vaultId, vault.keys.dek, options.newPassphrase, preset)
   await vault.transact(() => ({
@@ -35,7 +43,7 @@ export interface RekeyResult {
  * slot, so the caller opens the vault with that same passphrase, which proves it.
  */
 export async function rekeyVault(vault: AuthenticatedVault, options: {passphrase: Buffer; env: NodeJS.ProcessEnv}): Promise<RekeyResult> {
-  const kdf = vault.header.slots[0].kdf
+  const kdf = passphraseKdf(vault.header)
   const newKeys = vaultKeysFrom(randomKey())
   vault.keys.audit.copy(newKeys.audit)
   const slot = await makePassphraseSlot(vault.header.vaultId, newKeys.dek, options.passphrase, {ops: kdf.ops, mem: kdf.mem})

@@ -1,6 +1,6 @@
 /** `status`: what could be checked, step by step, even when the vault is locked. */
 import type {AuthenticatedVault} from '../cli/context.js'
-import {readKdfPreset, type ParsedVaultFile} from '../secrets/vault-header.js'
+import {passphraseSlotOf, readKdfPreset, type ParsedVaultFile} from '../secrets/vault-header.js'
 
 export interface StatusStep {
   step: string
@@ -22,12 +22,12 @@ export interface VaultStatus {
 }
 
 export function headerStatus(vaultPath: string, parsed: ParsedVaultFile): VaultStatus {
-  const kdf = parsed.header.slots[0].kdf
+  const kdf = passphraseSlotOf(parsed.header)?.kdf
   return {
     vault: vaultPath,
     vaultId: parsed.header.vaultId,
     format: `1.${parsed.minor}`,
-    kdf: `${readKdfPreset(kdf)} (argon2id, ops ${kdf.ops}, ${kdf.mem / 1024 / 1024} MiB)`,
+    kdf: kdf ? `${readKdfPreset(kdf)} (argon2id, ops ${kdf.ops}, ${kdf.mem / 1024 / 1024} MiB)` : 'none: a ci export key slot (CODEX_VAULT_KEY)',
     generation: parsed.header.generation,
     locked: true,
     steps: [{step: 'configuration', ok: true, detail: vaultPath}, {step: 'vault header', ok: true, detail: `format 1.${parsed.minor}, generation ${parsed.header.generation}`}],

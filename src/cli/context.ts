@@ -15,7 +15,7 @@ import {readPassphrase, type PassphraseSource} from '../auth/passphrase.js'
 import {noSession, openSession} from '../auth/session.js'
 import {wipe} from '../secrets/crypto.js'
 import type {Catalog} from '../secrets/providers/catalog.js'
-import {openBody, unwrapWithPassphrase} from '../secrets/vault-codec.js'
+import {openBody, unwrapWithKey, unwrapWithPassphrase} from '../secrets/vault-codec.js'
 import {readVaultBytes} from '../secrets/vault-file.js'
 import {type ParsedVaultFile, parseVaultFile} from '../secrets/vault-header.js'
 import {type VaultKeys, vaultKeysFrom} from '../secrets/vault-keys.js'
@@ -75,12 +75,7 @@ async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: Boo
   const ciKey = readCiKey(env.env)
   if (ciKey !== null) {
     try {
-      return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, ciKey)), via: {kind: 'ci-key'}}
-    } catch (error) {
-      if (!(error instanceof VaultError && error.code === 'AUTH_FAILED')) throw error
-      throw new VaultError('AUTH_FAILED', 'CODEX_VAULT_KEY does not open this vault', {
-        suggestions: ['use the key `codex-vault ci export` printed together with this file; each export has its own key'],
-      })
+      return {keys: vaultKeysFrom(unwrapWithKey(parsed, ciKey)), via: {kind: 'ci-key'}}
     } finally {
       wipe(ciKey)
     }

@@ -11,7 +11,7 @@ import {
   NONCE_BYTES, aeadDecrypt, aeadEncrypt, argon2id, blake2b, constantTimeEqual, fromB64, randomBytes, randomKey, toB64, wipe,
 } from './crypto.js'
 import {
-  FORMAT_MINOR, KDF_PRESETS, type KdfPreset, type KeySlot, type ParsedVaultFile, type VaultHeader, describeIssue, encodeHeader, parseVaultFile,
+  FORMAT_MINOR, KDF_PRESETS, type KdfPreset, type KeySlot, type ParsedVaultFile, type PassphraseSlot, type VaultHeader, describeIssue, encodeHeader, parseVaultFile,
 } from './vault-header.js'
 import {type VaultKeys, vaultKeysFrom} from './vault-keys.js'
 import {type VaultBody, emptyBody, vaultBodySchema} from './vault-schema.js'
@@ -28,11 +28,56 @@ export function integrityError(what: string): VaultError {
   })
 }
 
-function slotAd(vaultId: string, slot: Pick<KeySlot, 'id' | 'type' | 'kdf'>): Buffer {
-  return Buffer.from(`cv1/slot|${vaultId}|${slot.id}|${slot.type}|${canonicalJson(slot.kdf)}`)
+function slotAd(vaultId: string, slot: Pick<PassphraseSlot, 'id' | 'type' | 'kdf'> | {id: string; type: 'key'}): Buffer {
+  return slot.type === 'passphrase'
+    ? Buffer.from(`cv1/slot|${vaultId}|${slot.id}|${slot.type}|${canonicalJson(slot.kdf)}`)
+    : Buffer.from(`cv1/slot|${vaultId}|${slot.id}|${slot.type}`)
 }
 
-export async function makePassphraseSlot(vaultId: string, dek: Buffer, passphrase: Buffer, preset: {ops: number; mem: number}): Promise<KeySlot> {
+/** The key slot's wrapping key: a keyed BLAKE2b of the slot's identity under the 256-bit CI key. */
+function keySlotKek(vaultId: string, slotId: string, key: Buffer): Buffer {
+  if (key.length !== 32) throw new VaultError('INTERNAL', 'a ci export key has 32 bytes')
+  return blake2b(Buffer.from(`cv1/key-slot|${vaultId}|${slotId}`), key)
+}
+
+export function makeKeySlot(vaultId: string, dek: Buffer, key: Buffer): KeySlot {
+  const partial = {id: toB64(randomBytes(8)), type: 'key' as const}
+  const kek = keySlotKek(vaultId, partial.id, key)
+  try {
+    const nonce = randomBytes(NONCE_BYTES)
+    return {...partial, nonce: toB64(nonce), wrapped: toB64(aeadEncrypt(kek, nonce, dek, slotAd(vaultId, partial)))}
+  } finally {
+    wipe(kek)
+  }
+}
+
+const KEY_AUTH_FAILURE = {
+  code: 'AUTH_FAILED' as const,
+  message: 'CODEX_VAULT_KEY does not open this vault',
+  suggestions: ['use the key `codex-vault ci export` printed together with this file; each export has its own key'],
+}
+
+/** Try every key slot with a `ci export` key (32 raw bytes). */
+export function unwrapWithKey(parsed: ParsedVaultFile, key: Buffer): Buffer {
+  const vaultId = parsed.header.vaultId
+  for (const slot of parsed.header.slots) {
+    if (slot.type !== 'key') continue
+    const kek = keySlotKek(vaultId, slot.id, key)
+    try {
+      return aeadDecrypt(kek, fromB64(slot.nonce)!, fromB64(slot.wrapped)!, slotAd(vaultId, slot), KEY_AUTH_FAILURE, true)
+    } catch (error) {
+      if (!(error instanceof VaultError)) throw error
+    } finally {
+      wipe(kek)
+    }
+  }
+  const passphraseOnly = !parsed.header.slots.some((slot) => slot.type === 'key')
+  throw new VaultError('AUTH_FAILED', passphraseOnly ? 'CODEX_VAULT_KEY is set, but this vault opens with a passphrase, not a ci export key' : KEY_AUTH_FAILURE.message, {
+    suggestions: passphraseOnly ? ['unset CODEX_VAULT_KEY, or point CODEX_VAULT_FILE at the exported file'] : KEY_AUTH_FAILURE.suggestions,
+  })
+}
+
+export async function makePassphraseSlot(vaultId: string, dek: Buffer, passphrase: Buffer, preset: {ops: number; mem: number}): Promise<PassphraseSlot> {
   const salt = randomBytes(16)
   const partial = {id: toB64(randomBytes(8)), type: 'passphrase' as const, kdf: {alg: 'argon2id13' as const, ops: preset.ops, mem: preset.mem, salt: toB64(salt)}}
   const kek = await argon2id(passphrase, salt, preset.ops, preset.mem)
@@ -49,6 +94,7 @@ export async function makePassphraseSlot(vaultId: string, dek: Buffer, passphras
 export async function unwrapWithPassphrase(parsed: ParsedVaultFile, passphrase: Buffer): Promise<Buffer> {
   const vaultId = parsed.header.vaultId
   for (const slot of parsed.header.slots) {
+    if (slot.type !== 'passphrase') continue
     const kek = await argon2id(passphrase, fromB64(slot.kdf.salt)!, slot.kdf.ops, slot.kdf.mem)
     try {
       return aeadDecrypt(kek, fromB64(slot.nonce)!, fromB64(slot.wrapped)!, slotAd(vaultId, slot), AUTH_FAILURE, true)
@@ -57,6 +103,11 @@ export async function unwrapWithPassphrase(parsed: ParsedVaultFile, passphrase: 
     } finally {
       wipe(kek)
     }
+  }
+  if (!parsed.header.slots.some((slot) => slot.type === 'passphrase')) {
+    throw new VaultError('AUTH_FAILED', 'this is a ci export vault: it opens with CODEX_VAULT_KEY, not a passphrase', {
+      suggestions: ['set CODEX_VAULT_KEY to the key `codex-vault ci export` printed for this file'],
+    })
   }
   throw new VaultError(AUTH_FAILURE.code, AUTH_FAILURE.message, {suggestions: AUTH_FAILURE.suggestions})
 }
@@ -117,11 +168,27 @@ export function sealVault(header: VaultHeader, body: VaultBody, keys: VaultKeys)
 
 const sodiumRandom = (buffer: Buffer) => sodium.randombytes_buf(buffer)
 
+export interface NewVault {
+  bytes: Buffer
+  header: VaultHeader
+  body: VaultBody
+  keys: VaultKeys
+}
+
 /** A brand new vault: random DEK, one passphrase slot, empty body at generation 0. */
-export async function buildNewVault(passphrase: Buffer, kdf: KdfPreset, now: Date): Promise<{bytes: Buffer; header: VaultHeader; body: VaultBody; keys: VaultKeys}> {
+export async function buildNewVault(passphrase: Buffer, kdf: KdfPreset, now: Date): Promise<NewVault> {
+  return buildWithSlot((vaultId, dek) => makePassphraseSlot(vaultId, dek, passphrase, KDF_PRESETS[kdf]), now)
+}
+
+/** A brand new `ci export` vault: random DEK, one key slot for the 32-byte `key`. */
+export async function buildKeyVault(key: Buffer, now: Date): Promise<NewVault> {
+  return buildWithSlot(async (vaultId, dek) => makeKeySlot(vaultId, dek, key), now)
+}
+
+async function buildWithSlot(makeSlot: (vaultId: string, dek: Buffer) => Promise<KeySlot>, now: Date): Promise<NewVault> {
   const vaultId = toB64(randomBytes(16))
   const dek = randomKey()
-  const slot = await makePassphraseSlot(vaultId, dek, passphrase, KDF_PRESETS[kdf])
+  const slot = await makeSlot(vaultId, dek)
   const header: VaultHeader = {v: 1, vaultId, generation: 0, created: now.toISOString(), slots: [slot], body: {alg: 'xchacha20poly1305-ietf'}}
   const keys = vaultKeysFrom(dek)
   sodiumRandom(keys.audit)

@@ -10,7 +10,7 @@
  */
 // zod/mini (see providers/schema.ts for why)
 import './zod-config.js' // first: jitless and English messages before any schema is built
-import {array, int, iso, literal, maxLength, maximum, minLength, minimum, refine, strictObject, string} from 'zod/mini'
+import {array, discriminatedUnion, int, iso, literal, maxLength, maximum, minLength, minimum, refine, strictObject, string} from 'zod/mini'
 import type {z} from 'zod/mini'
 
 import {VaultError} from '../cli/errors.js'
@@ -42,13 +42,23 @@ export const kdfSchema = strictObject({
   salt: b64(SALT_BYTES),
 })
 
-export const slotSchema = strictObject({
+export const passphraseSlotSchema = strictObject({
   id: b64(8),
   type: literal('passphrase'),
   kdf: kdfSchema,
   nonce: b64(NONCE_BYTES),
   wrapped: b64(32 + TAG_BYTES),
 })
+
+/** `ci export` vaults: the data key wrapped under a random 256-bit key, so no KDF is needed (or run). */
+export const keySlotSchema = strictObject({
+  id: b64(8),
+  type: literal('key'),
+  nonce: b64(NONCE_BYTES),
+  wrapped: b64(32 + TAG_BYTES),
+})
+
+export const slotSchema = discriminatedUnion('type', [passphraseSlotSchema, keySlotSchema])
 
 export const headerSchema = strictObject({
   v: literal(1),
@@ -61,6 +71,7 @@ export const headerSchema = strictObject({
 
 export type VaultHeader = z.infer<typeof headerSchema>
 export type KeySlot = z.infer<typeof slotSchema>
+export type PassphraseSlot = z.infer<typeof passphraseSlotSchema>
 
 export interface ParsedVaultFile {
   header: VaultHeader
@@ -128,6 +139,11 @@ export function encodeHeader(header: VaultHeader): Buffer {
   prefix.writeUInt16LE(FORMAT_MINOR, 10)
   prefix.writeUInt32LE(json.length, 12)
   return Buffer.concat([prefix, json])
+}
+
+/** The first passphrase slot (owner vaults have one; `ci export` vaults have none). */
+export function passphraseSlotOf(header: VaultHeader): PassphraseSlot | undefined {
+  return header.slots.find((slot): slot is PassphraseSlot => slot.type === 'passphrase')
 }
 
 export function readKdfPreset(kdf: {ops: number; mem: number}): KdfPreset | 'custom' {

@@ -21,8 +21,9 @@ describe('ci export vault checks', () => {
   const exported = () => ({...emptyBody(now, {nonce: 'n', ct: 'c'}), ciExport: {asset: 'shop', from: 'owner', created: '2026-11-22T09:00:00.000Z', expires: '2026-11-22T11:00:00.000Z'}})
 
   it('reads CODEX_VAULT_KEY only in its own shape, and never echoes a malformed value', () => {
-    const key = `cvk1_${randomBytes(32).toString('base64url')}`
-    expect(readCiKey({CODEX_VAULT_KEY: key})?.toString()).to.equal(key)
+    const raw = randomBytes(32)
+    const key = `cvk1_${raw.toString('base64url')}`
+    expect(readCiKey({CODEX_VAULT_KEY: key})).to.deep.equal(raw)
     expect(readCiKey({})).to.equal(null)
     expect(readCiKey({CODEX_VAULT_KEY: ''})).to.equal(null)
     for (const bad of ['a-passphrase', `${key}x`, key.slice(0, -1), `cvk2_${key.slice(5)}`, `${key}\n`]) {
