@@ -48,8 +48,13 @@ export interface CiExportResult {
 
 function checkOut(out: string, vaultPath: string): {file: string; audit: string} {
   const file = resolve(out)
+  if (file === resolve(vaultPath)) throw usageError('--out is the vault itself; choose a new file for the export')
   const audit = auditPathFor(file)
-  if (vaultPath !== '' && file === resolve(vaultPath)) throw usageError('--out is the vault itself; choose a new file for the export')
+  refuseExisting(file, audit)
+  return {file, audit}
+}
+
+function refuseExisting(file: string, audit: string): void {
   for (const path of [file, audit]) {
     if (existsSync(path)) {
       throw new VaultError('VAULT_EXISTS', `${path} already exists; nothing was changed`, {
@@ -57,7 +62,6 @@ function checkOut(out: string, vaultPath: string): {file: string; audit: string}
       })
     }
   }
-  return {file, audit}
 }
 
 function denied(decision: RunDecision): VaultError {
@@ -106,6 +110,13 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
   if (!Number.isSafeInteger(options.ttlMs) || options.ttlMs <= 0 || options.ttlMs > MAX_CI_TTL_MS) {
     throw usageError('--ttl must be between 1s and 90d for a ci export', ['pick the lifetime of the CI credential, e.g. --ttl 30d'])
   }
+  try {
+    // the folder first, before any decision: a bad --out fails here, with nothing recorded or moved.
+    // New folders are 0700; an existing one (a repo's .ci/) is left as it is (the file is 0600 and sealed)
+    mkdirSync(dirname(file), {recursive: true, mode: 0o700})
+  } catch (error) {
+    throw writeFailure(error, file)
+  }
   const catalog = await owner.catalog()
   const key = randomKey()
   const marker: CiExportMarker = {asset: options.asset, from: owner.header.vaultId, created: options.now.toISOString(),
@@ -126,9 +137,15 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
           data: {capabilities: fresh.requested, out: file}}]}
       }
       fillBody(owner, body, {body: created.body, vaultId: created.header.vaultId, keys: created.keys}, fresh, marker, catalog.userDefined)
+      // a use-limited grant hands its remaining uses to the export: copying them would double them
+      const usesMoved = created.body.grants.filter((grant) => grant.usesLeft !== null).map((grant) => {
+        body.grants.find((own) => own.id === grant.id)!.usesLeft = 0
+        return `${grant.id}:${grant.usesLeft}`
+      })
       return {result: fresh, events: [{type: 'ci.export', outcome: 'allow', asset: options.asset, data: {
         capabilities: fresh.allowed.map((item) => item.capability),
         grants: fresh.allowed.map((item) => item.grant.id),
+        usesMoved,
         secrets: fresh.allowed.flatMap((item) => item.inject.map((inject) => `${inject.env}:${inject.fingerprint}`)),
         out: file, exportVaultId: created.header.vaultId, expires: marker.expires,
       }}]}
@@ -139,7 +156,7 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
     } catch (error) {
       // the allow record is already in the owner's log: say that the file never came to be
       await owner.recordDenial({type: 'ci.export', outcome: 'error', asset: options.asset, reason: (error as Error).message, data: {out: file}}).catch(() => {})
-      throw error
+      throw writeFailure(error, file)
     }
     return {
       file, audit, vaultId: created.header.vaultId, asset: options.asset, expires: marker.expires, key: `${CI_KEY_PREFIX}${toB64(key)}`,
@@ -154,13 +171,20 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
   }
 }
 
+/** An fs error while writing the export becomes exit 3 naming the file, not an internal error. */
+function writeFailure(error: unknown, file: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code
+  if (error instanceof VaultError || typeof code !== 'string') return error
+  return new VaultError('VAULT_WRITE_FAILED', `could not write the export ${file} (${code})`, {
+    cause: error, suggestions: ['choose an --out in a folder you can write to, with free space, and export again'],
+  })
+}
+
 /** Like init: the new vault's own audit log starts with its creation, anchored in the vault. */
 async function writeExport(file: string, audit: string, created: NewVault, marker: CiExportMarker, lockTimeoutMs: number): Promise<void> {
-  // new folders 0700; an existing one (a repo's .ci/) is left as it is: the file is 0600 and sealed
-  mkdirSync(dirname(file), {recursive: true, mode: 0o700})
   const lock = await acquireVaultLock(file, lockTimeoutMs)
   try {
-    checkOut(file, '') // again under the lock: a second export to the same file may have won
+    refuseExisting(file, audit) // again under the lock: a second export to the same file may have won
     const anchor = new AuditLog({path: audit}).append({type: 'vault.init', outcome: 'ok', asset: marker.asset,
       data: {kdf: 'none', ciExportOf: marker.asset, from: marker.from, expires: marker.expires}}, created.keys.audit)
     created.body.auditAnchor = anchor

@@ -6,7 +6,8 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {VaultError} from '../../src/cli/errors.js'
-import type {AuditEvent} from '../../src/audit/events.js'
+import type {AuditAnchor, AuditEvent} from '../../src/audit/events.js'
+import {AuditLog} from '../../src/audit/log.js'
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'cv-audit-'))
@@ -54,4 +55,26 @@ export function recordOffsets(file: string): number[] {
     offsets.unshift(end)
   }
   return offsets
+}
+
+export interface MixedLog {
+  log: AuditLog
+  /** the last sealed record's anchor; the unsealed denial after it is what a vault sees before an unlock */
+  anchor: AuditAnchor
+  /** the file as written, to restore after a test damaged it */
+  pristine: Buffer
+  offsets: number[]
+}
+
+/** `count` records, two of every three sealed with `key`, then one unsealed denial after the anchor. */
+export function writeMixedLog(file: string, key: Buffer, count: number): MixedLog {
+  const log = new AuditLog({path: file})
+  let anchor: AuditAnchor | undefined
+  for (let i = 0; i < count; i++) {
+    const sealed = i % 3 !== 1
+    const a = log.append(sealed ? event(i) : {type: 'session.deny', outcome: 'deny', reason: 'no session'}, sealed ? key : null)
+    if (sealed) anchor = a
+  }
+  log.append({type: 'session.deny', outcome: 'deny'}, null)
+  return {log, anchor: anchor!, pristine: fs.readFileSync(file), offsets: recordOffsets(file)}
 }

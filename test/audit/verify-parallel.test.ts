@@ -10,7 +10,7 @@ import {encodeRecord, payloadFor} from '../../src/audit/record.js'
 import {guessRecordStart} from '../../src/audit/scan.js'
 import {type AuditVerifyReport, type VerifyTuning, verifyLog} from '../../src/audit/verify.js'
 import type {AnchorCheckOptions} from '../../src/audit/anchor.js'
-import {event, randomKey, recordOffsets, removeDir, tempDir} from './helpers.js'
+import {event, randomKey, recordOffsets, removeDir, tempDir, writeMixedLog} from './helpers.js'
 
 /**
  * The worker path must give exactly the report of a single sequential walk: same problem, same
@@ -37,15 +37,7 @@ describe('audit verify on worker threads', () => {
     dir = tempDir()
     file = path.join(dir, 'vault.cv.audit')
     key = randomKey()
-    const log = new AuditLog({path: file})
-    for (let i = 0; i < 3000; i++) {
-      const sealed = i % 3 !== 1
-      const a = log.append(sealed ? event(i) : {type: 'session.deny', outcome: 'deny', reason: 'no session'}, sealed ? key : null)
-      if (sealed) anchor = a
-    }
-    log.append({type: 'session.deny', outcome: 'deny'}, null)
-    pristine = fs.readFileSync(file)
-    offsets = recordOffsets(file)
+    ;({anchor, pristine, offsets} = writeMixedLog(file, key, 3000))
   })
   after(() => removeDir(dir))
   afterEach(() => fs.writeFileSync(file, pristine))

@@ -4,10 +4,10 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import type {AuditAnchor} from '../../src/audit/events.js'
-import {AuditLog} from '../../src/audit/log.js'
+import type {AuditLog} from '../../src/audit/log.js'
 import {verifyLog} from '../../src/audit/verify.js'
 import {encodeRecord, parsePayload} from '../../src/audit/record.js'
-import {event, expectVaultError, randomKey, recordOffsets, removeDir, tempDir} from './helpers.js'
+import {expectVaultError, randomKey, recordOffsets, removeDir, tempDir, writeMixedLog} from './helpers.js'
 
 /** The attacker's re-chain: same contents, every record unsealed, hashes recomputed without the key. */
 function rechain(file: string): void {
@@ -38,16 +38,7 @@ describe('audit verify', () => {
     dir = tempDir()
     file = path.join(dir, 'vault.cv.audit')
     key = randomKey()
-    log = new AuditLog({path: file})
-    for (let i = 0; i < 1000; i++) {
-      const sealed = i % 3 !== 1
-      const a = log.append(sealed ? event(i) : {type: 'session.deny', outcome: 'deny', reason: 'no session'}, sealed ? key : null)
-      if (sealed) anchor = a
-    }
-    // a few unsealed denials after the anchor, as before an unlock
-    log.append({type: 'session.deny', outcome: 'deny'}, null)
-    pristine = fs.readFileSync(file)
-    offsets = recordOffsets(file)
+    ;({log, anchor, pristine, offsets} = writeMixedLog(file, key, 1000))
   })
   after(() => removeDir(dir))
   afterEach(() => fs.writeFileSync(file, pristine))

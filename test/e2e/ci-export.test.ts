@@ -3,7 +3,7 @@
  * (no session, a fresh home), holds only the asset's granted key, runs it masked, refuses policy
  * changes, denies after its TTL, and the key appears in no file and no audit record.
  */
-import {existsSync, mkdirSync, readFileSync, readdirSync, statSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -15,7 +15,7 @@ interface Exported {
   file: string
   key: string
   expires: string
-  capabilities: {capability: string; env: string[]; expires: string}[]
+  capabilities: {capability: string; env: string[]; expires: string; usesLeft: number | null}[]
 }
 
 function exportJson(result: CliResult): Exported {
@@ -140,9 +140,24 @@ describe('ci export end to end', function () {
 
       mkdirSync(join(other.markers, 'taken'))
       const taken = join(other.markers, 'taken', 'x.cv')
-      await other.cli(['grant', 'approve', '--asset', 'shop', '--capability', 'ai.openai.inference'])
+      await other.cli(['grant', 'approve', '--asset', 'shop', '--capability', 'ai.openai.inference', '--uses', '2'])
+      // an --out that cannot be written fails before any decision: exit 3, nothing recorded, no uses moved
+      writeFileSync(join(other.markers, 'a-file'), 'x')
+      const unwritable = await other.cli(['ci', 'export', '--asset', 'shop', '--out', join(other.markers, 'a-file', 'x.cv'), '--json'])
+      expect(unwritable.code, explain(unwritable)).to.equal(3)
+      expect(JSON.parse(unwritable.stdout).error).to.deep.include({code: 'VAULT_WRITE_FAILED'})
+      expect(JSON.parse(unwritable.stdout).error.message).to.match(/^could not write the export .*x\.cv \((ENOTDIR|EEXIST)\)$/)
+      const last = JSON.parse((await other.cli(['audit', 'tail', '--json', '-n', '1'])).stdout).result.records[0]
+      expect(last.type, 'nothing was decided or recorded').to.equal('grant.approve')
       const folderMode = statSync(join(other.markers, 'taken')).mode & 0o777
-      expect(exportJson(await other.cli(['ci', 'export', '--asset', 'shop', '--out', taken, '--json'])).file).to.equal(taken)
+      const exported = exportJson(await other.cli(['ci', 'export', '--asset', 'shop', '--out', taken, '--json']))
+      expect(exported.file).to.equal(taken)
+      // the two uses moved into the export; the owner's grant has none left, so the total stays two
+      expect(exported.capabilities[0].usesLeft).to.equal(2)
+      const ownerGrants = JSON.parse((await other.cli(['grant', 'list', '--asset', 'shop', '--all', '--json'])).stdout).result
+      expect(JSON.stringify(ownerGrants)).to.match(/"usesLeft":0/)
+      const ownerRun = await other.cli(['run', '--asset', 'shop', '--', 'true'])
+      expect(ownerRun.code, explain(ownerRun)).to.equal(6)
       // an existing folder (a repo's .ci/) keeps its mode; the file itself is 0600
       expect(statSync(join(other.markers, 'taken')).mode & 0o777).to.equal(folderMode)
       expect(statSync(taken).mode & 0o777).to.equal(0o600)
