@@ -74,10 +74,13 @@ describe('runtime/live-runs', function () {
   })
 
   it('SIGKILLs a run that ignores SIGTERM after the grace period', async () => {
-    const script = "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"
-    const run = startWrapper(base, {command: node, args: ['-e', script], mask: null, runsDir: dir})
+    // the child says when its handler is in place: a fixed wait raced a slow node start under load
+    const ready = join(base, 'ignores-sigterm')
+    const script = "process.on('SIGTERM', () => {}); require('fs').writeFileSync(process.argv[1], 'ready'); setInterval(() => {}, 1000)"
+    const run = startWrapper(base, {command: node, args: ['-e', script, ready], mask: null, runsDir: dir})
     const live = await waitForChild(dir)
-    await sleep(200)
+    for (let i = 0; i < 600 && !existsSync(ready); i++) await sleep(25)
+    expect(existsSync(ready), 'the child installed its SIGTERM handler').to.equal(true)
     const started = Date.now()
     const killed = await terminateRuns(dir, () => true, 300)
     expect(Date.now() - started).to.be.lessThan(2000)
