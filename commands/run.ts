@@ -8,11 +8,13 @@ import {type DryRunPlan, dryRun, runApp} from '../src/runtime/run-app.js'
 export default class Run extends VaultCommand<DryRunPlan | {exitCode: number; signal: string | null; durationMs: number}> {
   static override summary = 'Run a command with exactly the keys its asset was granted, masked in its output.'
   static override description = `Checks, for every capability requested (default: the asset's bound capabilities): the asset is enabled, an active grant covers it, its provider was not killed, and a key is stored. The child gets the parent environment minus every CODEX_VAULT_* variable (or a minimal one with --clean-env) plus the granted keys under the provider's env names; it is spawned without a shell. Its stdout and stderr are masked ([REDACTED:ENV_NAME]) unless --no-mask; on a terminal it still gets a terminal. Signals are forwarded; the exit code is the child's (128+N when it died of signal N).
+With --mediate the keys never reach the child at all: it gets a random placeholder for each key and the provider's base URL variable (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, ...) pointing at a loopback proxy run by codex-vault, which accepts only requests that carry the placeholder, swaps in the real key, forwards to the provider over HTTPS, scrubs the key from the response, and stops forwarding when the grant expires. Providers without a known base URL variable are refused.
 On a terminal a missing grant is asked about; otherwise the run is denied (exit 6) with the exact \`grant approve\` command to run. --dry-run performs every check and starts nothing.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --asset shop -- npm start',
     '<%= config.bin %> <%= command.id %> --asset shop --capability ai.openai.inference -- node script.js',
     '<%= config.bin %> <%= command.id %> --asset shop --dry-run --json',
+    '<%= config.bin %> <%= command.id %> --asset shop --mediate -- node agent.js',
   ]
   static override strict = false
   static override flags = {
@@ -21,6 +23,7 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
     'clean-env': Flags.boolean({default: false, description: 'start the child from PATH, HOME, USER, LANG, TERM, TMPDIR, SHELL only'}),
     'dry-run': Flags.boolean({default: false, description: 'check and show what would be injected; start nothing, change nothing'}),
     mask: Flags.boolean({allowNo: true, default: true, description: 'mask injected values in the child\'s output (--no-mask hands it the real stdio)'}),
+    mediate: Flags.boolean({default: false, description: 'keep the keys out of the child: it gets placeholders and a base URL on a loopback proxy that adds the real key to each request'}),
   }
 
   async run(): Promise<DryRunPlan | {exitCode: number; signal: string | null; durationMs: number}> {
@@ -29,9 +32,14 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
     const vault = await this.openVault()
     const now = () => new Date()
     if (flags['dry-run']) {
-      const plan = await dryRun(vault, {asset: flags.asset, capabilities: flags.capability, now})
+      const plan = await dryRun(vault, {asset: flags.asset, capabilities: flags.capability, now, mediate: flags.mediate})
       if (!this.jsonEnabled()) {
-        for (const item of plan.inject) this.log(`would inject ${item.env} (${item.capability}, grant ${item.grant} until ${item.expires}${item.usesLeft === null ? '' : `, ${item.usesLeft} use(s) left`})`)
+        const placeholders = new Set(plan.mediated?.flatMap((item) => item.placeholders))
+        for (const item of plan.inject) {
+          const what = placeholders.has(item.env) ? `a placeholder for ${item.env}` : item.env
+          this.log(`would inject ${what} (${item.capability}, grant ${item.grant} until ${item.expires}${item.usesLeft === null ? '' : `, ${item.usesLeft} use(s) left`})`)
+        }
+        for (const item of plan.mediated ?? []) this.log(`would point ${item.baseUrlEnv} at codex-vault's loopback proxy, which forwards to ${item.upstream} with the real key`)
         if (plan.allowed) this.log(`run --asset ${plan.asset} would be allowed`)
       }
       if (!plan.allowed) {
@@ -43,7 +51,7 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
     }
     if (!command) throw usageError('run needs a command after --', ['codex-vault run --asset shop -- npm start'])
     const {outcome} = await runApp(vault, {
-      asset: flags.asset, capabilities: flags.capability, command, args, mask: flags.mask, cleanEnv: flags['clean-env'], parentEnv: process.env,
+      asset: flags.asset, capabilities: flags.capability, command, args, mask: flags.mask, cleanEnv: flags['clean-env'], mediate: flags.mediate, parentEnv: process.env,
       stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, now, warn: (message) => this.warn(message),
       approve: canPrompt(process.stdin, process.stderr) && !this.jsonEnabled() ? approvalPrompt(flags.asset, process.stdin, process.stderr) : undefined,
     })

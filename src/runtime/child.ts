@@ -196,7 +196,7 @@ async function runInPty(file: string, options: RunChildOptions, mask: MaskSecret
       encoding: null,
     })
   } catch (error) {
-    throw new VaultError('INVALID_INPUT', `run: cannot start ${options.command} in a pseudo-terminal`, {cause: error, suggestions: ['retry with --no-masking']})
+    throw new VaultError('INVALID_INPUT', `run: cannot start ${options.command} in a pseudo-terminal`, {cause: error, suggestions: ['retry with --no-mask']})
   }
   options.onSpawn?.(term.pid)
 

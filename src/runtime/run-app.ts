@@ -17,6 +17,8 @@ import {type ChildOutcome, disableCoreDumps, runChild} from './child.js'
 import {writeCredentialFile} from './credential-file.js'
 import {buildChildEnv, validateInjectedEnvName} from './env.js'
 import {registerRun} from './live-runs.js'
+import {type MediatedProvider, planMediation} from './mediation-plan.js'
+import type {MediatedKey, Mediator} from './mediator.js'
 import {resolveCommand} from './resolve-command.js'
 
 export interface RunRequest {
@@ -26,6 +28,8 @@ export interface RunRequest {
   args: string[]
   mask: boolean
   cleanEnv: boolean
+  /** hold the keys in a loopback proxy; the child gets placeholders and base URLs (mediator.ts) */
+  mediate?: boolean
   parentEnv: NodeJS.ProcessEnv
   /** may be a getter: it is read only when the child cannot simply inherit `stdinFd` */
   stdin: NodeJS.ReadStream
@@ -44,6 +48,8 @@ export interface DryRunPlan {
   allowed: boolean
   inject: {env: string; capability: string; provider: string; grant: string; expires: string; usesLeft: number | null; fingerprint: string}[]
   denials: Denial[]
+  /** with --mediate: the providers whose keys stay with codex-vault, and where their SDKs are pointed */
+  mediated?: {provider: string; baseUrlEnv: string; upstream: string; placeholders: string[]}[]
 }
 
 const CI_RUN_VARS = ['GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'CI_JOB_ID', 'BUILDKITE_BUILD_ID', 'CIRCLE_WORKFLOW_ID', 'BUILD_ID']
@@ -83,8 +89,53 @@ async function decide(vault: AuthenticatedVault, request: RunRequest): Promise<R
   return decision
 }
 
-export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest, 'asset' | 'capabilities' | 'now'>): Promise<DryRunPlan> {
-  return planOf(authorizeRun(vault.body, await vault.catalog(), {asset: request.asset, capabilities: request.capabilities, now: request.now()}))
+export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest, 'asset' | 'capabilities' | 'now' | 'mediate'>): Promise<DryRunPlan> {
+  const catalog = await vault.catalog()
+  const decision = authorizeRun(vault.body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
+  const plan = planOf(decision)
+  if (request.mediate && plan.allowed) plan.mediated = mediationSummary(planMediation(decision, catalog))
+  return plan
+}
+
+function mediationSummary(plan: MediatedProvider[]): NonNullable<DryRunPlan['mediated']> {
+  return plan.map((item) => ({provider: item.provider, baseUrlEnv: item.mediate.baseUrlEnv, upstream: item.mediate.upstream, placeholders: item.inject.map((entry) => entry.env)}))
+}
+
+/** The audit log's flat data shape: one line per provider plus totals a query can compare. */
+function mediationAudit(mediator: Mediator): {mediation: string[]; mediatedForwarded: number; mediatedRefused: number} {
+  const stats = Object.entries(mediator.stats())
+  return {
+    mediation: stats.map(([provider, s]) => `${provider}: ${s.forwarded} forwarded, ${s.refused} refused (no placeholder), ${s.expired} refused (grant expired), ${s.failed} failed`),
+    mediatedForwarded: stats.reduce((sum, [, s]) => sum + s.forwarded, 0),
+    mediatedRefused: stats.reduce((sum, [, s]) => sum + s.refused + s.expired, 0),
+  }
+}
+
+/**
+ * Starts the proxy for a mediated run and returns what the child gets instead of the keys: a
+ * placeholder per stored secret (aliases share it) and each provider's base URL variable.
+ */
+async function startMediation(plan: MediatedProvider[], values: Map<string, string>, request: RunRequest): Promise<{mediator: Mediator; inject: Record<string, string>}> {
+  // loaded only here: node:http and node:https would cost every plain run's startup
+  const {newPlaceholder, startMediator} = await import('./mediator.js')
+  const inject: Record<string, string> = {}
+  const routes = plan.map((item) => {
+    const bySecret = new Map<string, MediatedKey>()
+    for (const entry of item.inject) {
+      let key = bySecret.get(entry.secretId)
+      if (!key) bySecret.set(entry.secretId, key = {env: entry.env, value: values.get(entry.secretId)!, placeholder: newPlaceholder()})
+      inject[entry.env] = key.placeholder
+    }
+    return {asset: request.asset, provider: item.provider, capability: item.capabilities[0], mediate: item.mediate, keys: [...bySecret.values()], expiresAt: Date.parse(item.expires)}
+  })
+  const mediator = await startMediator(routes, {now: () => request.now().getTime()})
+  for (const item of plan) {
+    const name = item.mediate.baseUrlEnv
+    const mine = request.parentEnv[name]
+    if (mine && !request.cleanEnv) request.warn(`${name}=${mine} from your environment is replaced for this run; mediated requests go to ${item.mediate.upstream}`)
+    inject[name] = mediator.baseUrl(item.provider)
+  }
+  return {mediator, inject}
 }
 
 /** The effect already happened: a failed exit record is reported, not turned into a different exit code. */
@@ -109,6 +160,8 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
   // a missing command must not consume a grant use or leave an allow record for a run that never was
   resolveCommand(request.command, {PATH: request.parentEnv.PATH ?? ''})
   const catalog = await vault.catalog()
+  // before the allow record: a run that asked for mediation never gets a real key instead
+  if (request.mediate) planMediation(decision, catalog)
   const coreDumpsOff = disableCoreDumps() // overlaps the allow record's fsyncs; awaited before any decrypt
   // Re-decide on the fresh body under the lock, consume uses, and record the allow before anything starts.
   const allowed = await vault.transact((body) => {
@@ -130,14 +183,17 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
       capabilities: fresh.allowed.map((item) => item.capability), grants: fresh.allowed.map((item) => item.grant.id),
       secrets: fresh.allowed.flatMap((item) => item.inject.map((entry) => `${entry.env}:${entry.fingerprint}`)),
       command: commandName, pid: process.pid, ...(ci ? {ciRun: `${ci}=${request.parentEnv[ci]}`} : {}), masked: request.mask,
+      ...(request.mediate ? {mediated: true} : {}),
     }}]}
   })
   await coreDumpsOff
   if (allowed.denials.length > 0) throw denialError(allowed)
 
-  const inject: Record<string, string> = {}
+  let inject: Record<string, string> = {}
   const mask: {env: string; value: string}[] = []
   const cleanups: (() => void)[] = []
+  const values = new Map<string, string>()
+  let mediator: Mediator | undefined
   try {
     for (const item of allowed.allowed) {
       for (const entry of item.inject) {
@@ -145,21 +201,29 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
         const value = decryptSecret(vault.header.vaultId, vault.keys, record)
         const text = value.toString('utf8')
         wipe(value)
+        values.set(entry.secretId, text)
         if (entry.credentialFile) {
           const file = writeCredentialFile(text)
           cleanups.push(file.cleanup)
           inject[entry.env] = file.path
         } else inject[entry.env] = text
-        if (text.length < 8) request.warn(`${entry.env} is shorter than 8 characters; masking it would hide ordinary output, so check logs by hand`)
+        if (text.length < 8 && !request.mediate) request.warn(`${entry.env} is shorter than 8 characters; masking it would hide ordinary output, so check logs by hand`)
         mask.push({env: entry.env, value: text})
       }
+    }
+    if (request.mediate) {
+      // re-planned from the fresh decision: the transaction may have seen a newer vault than `decide`
+      const started = await startMediation(planMediation(allowed, catalog), values, request)
+      mediator = started.mediator
+      inject = started.inject
+      cleanups.push(() => void mediator?.close())
     }
     const env = buildChildEnv({parent: request.parentEnv, inject, clean: request.cleanEnv})
     const live = registerRun(runsDirFor(vault.path), {asset: request.asset, providers: allowed.allowed.map((item) => item.provider), capabilities: allowed.allowed.map((item) => item.capability)})
     let outcome: ChildOutcome
     try {
       outcome = await runChild({
-        command: request.command, args: request.args, env, mask: request.mask ? mask.filter((m) => m.value.length >= 4) : null,
+        command: request.command, args: request.args, env, mask: request.mask && !mediator ? mask.filter((m) => m.value.length >= 4) : null,
         get stdin() { return request.stdin }, stdinFd: request.stdinFd, stdout: request.stdout, stderr: request.stderr, onSpawn: (pid) => live.setChild(pid),
       })
     } catch (error) {
@@ -170,6 +234,7 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     }
     await recordExit(vault, request, {type: 'run.exit', outcome: 'ok', data: {
       command: commandName, exitCode: outcome.exitCode, signal: outcome.signal, durationMs: Math.round(outcome.durationMs), pty: outcome.pty,
+      ...(mediator ? mediationAudit(mediator) : {}),
     }})
     return {outcome, plan: planOf(allowed)}
   } finally {

@@ -61,6 +61,8 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
       keywords: ['openai', 'chatgpt'],
     },
     baseUrls: ['https://api.openai.com/v1'],
+    // openai (npm, PyPI) and @ai-sdk/openai read OPENAI_BASE_URL
+    mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: 'https://api.openai.com/v1'},
   },
   {
     id: 'azure-openai',
@@ -108,6 +110,8 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
       keywords: ['anthropic', 'claude'],
     },
     baseUrls: ['https://api.anthropic.com'],
+    // @anthropic-ai/sdk, anthropic (PyPI) and @ai-sdk/anthropic read ANTHROPIC_BASE_URL (key in x-api-key, or Bearer for ANTHROPIC_AUTH_TOKEN)
+    mediate: {baseUrlEnv: 'ANTHROPIC_BASE_URL', upstream: 'https://api.anthropic.com'},
   },
   {
     id: 'google-gemini',
@@ -134,6 +138,8 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
       keywords: ['gemini'],
     },
     baseUrls: ['https://generativelanguage.googleapis.com'],
+    // google-genai (PyPI) reads GOOGLE_GEMINI_BASE_URL; older clients put the key in ?key=
+    mediate: {baseUrlEnv: 'GOOGLE_GEMINI_BASE_URL', upstream: 'https://generativelanguage.googleapis.com', query: 'key'},
   },
   {
     id: 'vertex-ai',
@@ -202,6 +208,8 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
       keywords: ['groq'],
     },
     baseUrls: ['https://api.groq.com/openai/v1'],
+    // groq-sdk reads GROQ_BASE_URL and adds /openai/v1 itself
+    mediate: {baseUrlEnv: 'GROQ_BASE_URL', upstream: 'https://api.groq.com'},
   },
   {
     id: 'huggingface',

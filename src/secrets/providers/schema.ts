@@ -64,6 +64,21 @@ export const detectSchema = strictObject({
   keywords: _default(array(string()), []),
 })
 
+/**
+ * How `run --mediate` stands in for this provider's key: the child gets a placeholder key and a
+ * base URL on codex-vault's loopback proxy, which swaps the placeholder for the real key wherever
+ * the SDK put it (whichever header, or `query`) and forwards to `upstream`. Only for providers
+ * whose SDKs read a base URL from the environment.
+ */
+export const mediationSchema = strictObject({
+  /** the env var the SDKs read for the API's base URL, e.g. OPENAI_BASE_URL */
+  baseUrlEnv: envNameSchema,
+  /** where requests go: https, or plain http to a loopback host only (checked in validate.ts) */
+  upstream: url(),
+  /** a query parameter that may carry the key instead of the header (Gemini's ?key=) */
+  query: optional(string().check(regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a query parameter name'))),
+})
+
 export const providerSchema = strictObject({
   id: string().check(regex(PROVIDER_ID_PATTERN, 'must be lowercase letters, digits and dashes')),
   name: string().check(minLength(1), maxLength(80)),
@@ -82,11 +97,13 @@ export const providerSchema = strictObject({
    * recognised as this provider's, never imported or required as secrets
    */
   publicEnv: optional(array(envNameSchema)),
+  mediate: optional(mediationSchema),
 })
 
 export type Provider = z.infer<typeof providerSchema>
 export type KeyFormat = z.infer<typeof keyFormatSchema>
 export type ProviderInput = z.input<typeof providerSchema>
+export type Mediation = z.infer<typeof mediationSchema>
 
 /** A provider file holds one provider or a list of them. */
 export const providerFileSchema = union([providerSchema, array(providerSchema).check(minLength(1))])

@@ -57,6 +57,25 @@ export function providerProblems(provider: Provider): ProviderProblem[] {
       if (keyword !== keyword.toLowerCase()) add(['keyFormats', index, 'keywords', k], 'must be lowercase')
     })
   })
+  if (provider.mediate) problems.push(...mediationProblems(provider))
+  return problems
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
+
+/** The key crosses the wire to `upstream`: only over TLS, or to this machine. */
+function mediationProblems(provider: Provider): ProviderProblem[] {
+  const mediate = provider.mediate!
+  const problems: ProviderProblem[] = []
+  const upstream = new URL(mediate.upstream)
+  if (upstream.protocol !== 'https:' && !(upstream.protocol === 'http:' && LOOPBACK_HOSTS.has(upstream.hostname))) {
+    problems.push({path: ['mediate', 'upstream'], message: 'must be an https URL (plain http only to 127.0.0.1, [::1] or localhost)'})
+  }
+  if (upstream.username || upstream.password || upstream.search || upstream.hash) {
+    problems.push({path: ['mediate', 'upstream'], message: 'must be a plain base URL, without credentials, query or fragment'})
+  }
+  if (provider.env.includes(mediate.baseUrlEnv)) problems.push({path: ['mediate', 'baseUrlEnv'], message: `"${mediate.baseUrlEnv}" is also a key name in env`})
+  if (provider.credentialFile) problems.push({path: ['mediate'], message: 'a credentials-file provider cannot be mediated'})
   return problems
 }
 

@@ -1,0 +1,61 @@
+/**
+ * Which providers of an allowed run `--mediate` stands in for, and how. Every injected provider
+ * must be mediatable: a run that asked for mediation and got a real key in its environment would
+ * be the very leak the flag exists to prevent, so anything else is refused before the allow record.
+ */
+import {VaultError} from '../cli/errors.js'
+import type {Catalog} from '../secrets/providers/catalog.js'
+import type {Mediation} from '../secrets/providers/schema.js'
+import type {AllowedCapability, RunDecision} from './authorize.js'
+import {validateInjectedEnvName} from './env.js'
+
+export interface MediatedProvider {
+  provider: string
+  capabilities: string[]
+  mediate: Mediation
+  /** the earliest expiry among the grants behind it: requests are told apart by provider, not capability */
+  expires: string
+  /** the key entries it stands in for (several env names may carry one secret) */
+  inject: AllowedCapability['inject']
+}
+
+export function planMediation(decision: RunDecision, catalog: Catalog): MediatedProvider[] {
+  const byProvider = new Map<string, MediatedProvider>()
+  const refused: string[] = []
+  for (const item of decision.allowed) {
+    const mediate = catalog.get(item.provider)?.mediate
+    if (!mediate) {
+      if (!refused.includes(item.provider)) refused.push(item.provider)
+      continue
+    }
+    const known = byProvider.get(item.provider)
+    if (known) {
+      known.capabilities.push(item.capability)
+      if (item.grant.expires < known.expires) known.expires = item.grant.expires
+      for (const entry of item.inject) if (!known.inject.some((seen) => seen.env === entry.env)) known.inject.push(entry)
+    } else {
+      byProvider.set(item.provider, {provider: item.provider, capabilities: [item.capability], mediate, expires: item.grant.expires, inject: [...item.inject]})
+    }
+  }
+  if (refused.length > 0) {
+    const capabilities = decision.allowed.filter((item) => !refused.includes(item.provider)).map((item) => item.capability)
+    throw new VaultError('INVALID_INPUT', `run --mediate: ${refused.join(', ')} cannot be mediated: no base URL variable of its SDKs is known, so its key would have to be injected`, {
+      suggestions: [
+        capabilities.length > 0 ? `mediate the others only: ${capabilities.map((c) => `--capability ${c}`).join(' ')}` : 'run without --mediate to inject the keys (masked in the output)',
+        'or describe the provider\'s base URL variable in a user provider (mediate: {baseUrlEnv, upstream, header}) with `codex-vault provider add FILE`',
+      ],
+      details: {providers: refused},
+    })
+  }
+  const plan = [...byProvider.values()]
+  for (const item of plan) {
+    validateInjectedEnvName(item.mediate.baseUrlEnv)
+    const clash = plan.find((other) => other !== item && other.mediate.baseUrlEnv === item.mediate.baseUrlEnv)
+    if (clash) {
+      throw new VaultError('INVALID_INPUT', `run --mediate: ${item.provider} and ${clash.provider} both use ${item.mediate.baseUrlEnv}; one run cannot point it at both`, {
+        suggestions: [`run them separately with --capability`],
+      })
+    }
+  }
+  return plan
+}

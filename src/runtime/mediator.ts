@@ -1,0 +1,177 @@
+/**
+ * `run --mediate`: a loopback HTTP proxy that holds the keys so that the child never does. The
+ * child gets, per provider, a base URL on this proxy and a random placeholder in place of each
+ * key. A request must carry one of its provider's placeholders or it is refused: any local
+ * process can reach a loopback port, only the child knows the placeholders. The placeholder is
+ * swapped for the real key wherever the SDK put it (x-api-key, `Authorization: Bearer`, the
+ * provider's query parameter), and the request forwarded to the catalog's upstream
+ * (https, or http on loopback); the response comes back with every real key scrubbed. Requests
+ * after the grant's expiry are refused, which plain injection cannot do.
+ */
+import {type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, createServer, request as httpRequest} from 'node:http'
+import {request as httpsRequest} from 'node:https'
+import type {AddressInfo} from 'node:net'
+
+import {sodium} from '../secrets/sodium.js'
+import type {Mediation} from '../secrets/providers/schema.js'
+import {createRedactStream} from './redactor.js'
+
+export interface MediatedKey {
+  /** the env name the key would have had (names it in [REDACTED:ENV] and in the stats) */
+  env: string
+  value: string
+  /** what the child gets instead: random, per run */
+  placeholder: string
+}
+
+export interface MediationRoute {
+  asset: string
+  provider: string
+  capability: string
+  mediate: Mediation
+  keys: MediatedKey[]
+  /** epoch ms of the grant's expiry: later requests are refused */
+  expiresAt: number
+}
+
+export interface RouteStats {
+  forwarded: number
+  refused: number
+  expired: number
+  failed: number
+}
+
+export interface Mediator {
+  /** the base URL the child gets for this provider */
+  baseUrl(provider: string): string
+  stats(): Record<string, RouteStats>
+  close(): Promise<void>
+}
+
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus what we set ourselves. */
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length'])
+
+/** `cvm_` + 32 random bytes, base64url: unguessable, and visibly not a real key in a log. */
+export function newPlaceholder(): string {
+  const bytes = Buffer.alloc(32)
+  sodium.randombytes_buf(bytes)
+  return `cvm_${bytes.toString('base64url')}`
+}
+
+function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const body = JSON.stringify({error: {type: 'codex_vault_mediation', message: `codex-vault: ${message}`}})
+  res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)})
+  res.end(body)
+}
+
+/** Every placeholder of the route in `text` replaced by its key; `used` collects the keys swapped in. */
+function swapIn(text: string, keys: MediatedKey[], used: Set<MediatedKey>): string {
+  let out = text
+  for (const key of keys) {
+    if (!out.includes(key.placeholder)) continue
+    out = out.split(key.placeholder).join(key.value)
+    used.add(key)
+  }
+  return out
+}
+
+/**
+ * The headers for the upstream: hop-by-hop ones dropped, host set, placeholders swapped in place,
+ * and an uncompressed answer asked for (an encoded body could not be scrubbed on its way back).
+ */
+function upstreamHeaders(incoming: IncomingHttpHeaders, keys: MediatedKey[], host: string, used: Set<MediatedKey>): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || NOT_FORWARDED.has(name)) continue
+    out[name] = Array.isArray(value) ? value.map((item) => swapIn(item, keys, used)) : swapIn(value, keys, used)
+  }
+  out.host = host
+  out['accept-encoding'] = 'identity'
+  if (incoming['content-length'] !== undefined) out['content-length'] = incoming['content-length']
+  return out
+}
+
+function scrubHeaders(headers: IncomingHttpHeaders, keys: MediatedKey[]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || NOT_FORWARDED.has(name)) continue
+    const scrub = (text: string) => keys.reduce((acc, key) => acc.split(key.value).join(`[REDACTED:${key.env}]`), text)
+    out[name] = Array.isArray(value) ? value.map(scrub) : scrub(value)
+  }
+  return out
+}
+
+export async function startMediator(routes: MediationRoute[], options: {now?: () => number} = {}): Promise<Mediator> {
+  const now = options.now ?? Date.now
+  const byProvider = new Map(routes.map((route) => [route.provider, route]))
+  const stats: Record<string, RouteStats> = Object.fromEntries(routes.map((route) => [route.provider, {forwarded: 0, refused: 0, expired: 0, failed: 0}]))
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    req.on('error', () => res.destroy())
+    const url = new URL(req.url ?? '/', 'http://mediator.invalid')
+    const [, providerId, ...rest] = url.pathname.split('/')
+    const route = byProvider.get(providerId)
+    if (!route) {
+      req.resume()
+      return sendError(res, 404, `no mediated provider at /${providerId}; this run mediates ${[...byProvider.keys()].join(', ')}`)
+    }
+    const tally = stats[route.provider]
+    const upstream = new URL(route.mediate.upstream)
+    const target = new URL(upstream.href)
+    target.pathname = `${upstream.pathname.replace(/\/+$/, '')}/${rest.join('/')}`
+    const used = new Set<MediatedKey>()
+    const query = new URLSearchParams(url.searchParams)
+    const param = route.mediate.query
+    const inQuery = param ? query.get(param) : null
+    if (param && inQuery !== null) query.set(param, swapIn(inQuery, route.keys, used))
+    target.search = query.toString()
+    const headers = upstreamHeaders(req.headers, route.keys, target.host, used)
+    if (used.size === 0) {
+      tally.refused++
+      req.resume()
+      return sendError(res, 401, `the request to /${route.provider} did not carry this run's placeholder key; only the program started by \`codex-vault run --mediate\` may use this address`)
+    }
+    if (now() >= route.expiresAt) {
+      tally.expired++
+      req.resume()
+      return sendError(res, 403, `the grant for ${route.capability} has expired; approve again: codex-vault grant approve --asset ${route.asset} --capability ${route.capability}`)
+    }
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest
+    const outgoing = send(target, {method: req.method, headers}, (answer) => {
+      tally.forwarded++
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, scrubHeaders(answer.headers, route.keys))
+      answer.on('error', () => res.destroy())
+      answer.pipe(createRedactStream(route.keys)).pipe(res)
+    })
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      tally.failed++
+      sendError(res, 502, `could not reach ${target.origin} for ${route.provider}: ${error.code ?? error.message}`)
+    })
+    res.on('close', () => {
+      if (!res.writableFinished) outgoing.destroy()
+    })
+    req.pipe(outgoing)
+  }
+
+  const server = createServer(handle)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const {port} = server.address() as AddressInfo
+  return {
+    baseUrl: (provider) => `http://127.0.0.1:${port}/${provider}`,
+    stats: () => structuredClone(stats),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    }),
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * `run --mediate` end to end on the built binary: the child gets a placeholder and a base URL, its
+ * requests reach a fake provider on loopback with the real key, the key never reaches the child,
+ * its output, or the audit log, and a provider that cannot be mediated is refused before anything
+ * starts. The fake provider replaces the built-in openai through a user provider file.
+ */
+import {type IncomingMessage, type Server, createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {expect} from 'chai'
+
+import {assertNoCanary, explain, hasStackTrace} from '../helpers/cli.js'
+import {type RunFixture, markerChild, runFixture} from '../permissions/e2e-fixture.js'
+
+/** The child: prints its key's prefix and base URL, then calls the API the way an SDK would. */
+const CLIENT = `
+const key = process.env.OPENAI_API_KEY, base = process.env.OPENAI_BASE_URL
+require('fs').writeFileSync(process.argv[1], JSON.stringify(process.env))
+fetch(base + '/chat/completions', {method: 'POST', headers: {authorization: 'Bearer ' + key, 'content-type': 'application/json'}, body: '{"model":"m"}'})
+  .then(async (r) => { console.log('status', r.status, await r.text()); process.exit(r.status === 200 ? 0 : 1) })
+`
+
+describe('run --mediate end to end', function () {
+  this.timeout(120_000)
+  let fx: RunFixture
+  let upstream: Server
+  const seen: {url: string; auth: string | undefined}[] = []
+
+  before(async () => {
+    fx = await runFixture({grantShop: true})
+    upstream = createServer((req: IncomingMessage, res) => {
+      seen.push({url: req.url!, auth: req.headers.authorization})
+      req.resume()
+      res.writeHead(200, {'content-type': 'application/json'})
+      // a careless API that repeats the credential it got
+      res.end(JSON.stringify({ok: req.headers.authorization === `Bearer ${fx.keys.openai}`, echo: req.headers.authorization}))
+    })
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
+    const port = (upstream.address() as AddressInfo).port
+    const providers = join(fx.home.dir, 'providers.json')
+    writeFileSync(providers, JSON.stringify([
+      {id: 'openai', name: 'OpenAI (test double)', capabilities: ['ai.openai.inference'], env: ['OPENAI_API_KEY'],
+        mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: `http://127.0.0.1:${port}/v1`}},
+      // no base URL variable: cannot be mediated
+      {id: 'anthropic', name: 'Anthropic (no mediation)', capabilities: ['ai.anthropic.inference'], env: ['ANTHROPIC_API_KEY']},
+    ]))
+    const added = await fx.cli(['provider', 'add', providers])
+    expect(added.code, explain(added)).to.equal(0)
+  })
+
+  after(() => {
+    upstream?.close()
+    fx?.cleanup()
+  })
+
+  it('gives the child a placeholder and a base URL; its request reaches the provider with the real key, which never reaches the child, its output or the audit log', async () => {
+    const dump = join(fx.markers, 'env.json')
+    const result = await fx.cli(['run', '--asset', 'shop', '--mediate', '--', 'node', '-e', CLIENT, dump], {env: {OPENAI_BASE_URL: 'https://elsewhere.example/v1'}})
+    expect(result.code, explain(result)).to.equal(0)
+    expect(hasStackTrace(result.stderr)).to.equal(false)
+    const env = JSON.parse(readFileSync(dump, 'utf8')) as Record<string, string>
+    expect(env.OPENAI_API_KEY).to.match(/^cvm_[A-Za-z0-9_-]{43}$/)
+    expect(env.OPENAI_BASE_URL).to.match(/^http:\/\/127\.0\.0\.1:\d+\/openai$/)
+    expect(result.stderr).to.include('OPENAI_BASE_URL=https://elsewhere.example/v1 from your environment is replaced')
+    expect(seen.at(-1)).to.deep.equal({url: '/v1/chat/completions', auth: `Bearer ${fx.keys.openai}`})
+    expect(result.stdout).to.include('status 200').and.include('"ok":true').and.include('[REDACTED:OPENAI_API_KEY]')
+    for (const [where, text] of [['the child env', readFileSync(dump, 'utf8')], ['stdout', result.stdout], ['stderr', result.stderr], ['the audit log', readFileSync(`${fx.home.vault}.audit`)]] as const) {
+      assertNoCanary(text, [fx.keys.openai], where)
+    }
+    const tail = await fx.cli(['audit', 'tail', '-n', '2', '--json'])
+    const [allow, exit] = (JSON.parse(tail.stdout) as {result: {records: {type: string; data: Record<string, unknown>}[]}}).result.records
+    expect(allow.type).to.equal('run.allow')
+    expect(allow.data.mediated).to.equal(true)
+    expect(exit.type).to.equal('run.exit')
+    expect(exit.data).to.include({mediatedForwarded: 1, mediatedRefused: 0})
+  })
+
+  it('--dry-run --mediate says which variables become placeholders and where the base URL points', async () => {
+    const result = await fx.cli(['run', '--asset', 'shop', '--mediate', '--dry-run', '--json'])
+    expect(result.code, explain(result)).to.equal(0)
+    const plan = JSON.parse(result.stdout).result as {mediated: {provider: string; baseUrlEnv: string; upstream: string; placeholders: string[]}[]}
+    expect(plan.mediated).to.have.length(1)
+    expect(plan.mediated[0]).to.include({provider: 'openai', baseUrlEnv: 'OPENAI_BASE_URL'})
+    expect(plan.mediated[0].placeholders).to.deep.equal(['OPENAI_API_KEY'])
+    expect(plan.mediated[0].upstream).to.match(/^http:\/\/127\.0\.0\.1:\d+\/v1$/)
+    const human = await fx.cli(['run', '--asset', 'shop', '--mediate', '--dry-run'])
+    expect(human.stdout).to.include('would inject a placeholder for OPENAI_API_KEY').and.include('would point OPENAI_BASE_URL at')
+  })
+
+  it('refuses (exit 2) a provider it cannot mediate before the child starts and before any allow record', async () => {
+    const marker = join(fx.markers, 'anthropic-started')
+    const allows = async () => (JSON.parse((await fx.cli(['audit', 'tail', '--asset', 'other', '--type', 'run.allow', '--json'])).stdout) as {result: {records: unknown[]}}).result.records.length
+    const before = await allows()
+    const result = await fx.cli(['run', '--asset', 'other', '--mediate', '--', ...markerChild(marker)])
+    expect(result.code, explain(result)).to.equal(2)
+    expect(result.stderr).to.match(/^codex-vault: run --mediate: anthropic cannot be mediated/)
+    expect(result.stderr).to.include('run without --mediate')
+    expect(existsSync(marker)).to.equal(false)
+    expect(await allows()).to.equal(before)
+    // the same run without --mediate is allowed: the refusal was about mediation, not the grant
+    const plain = await fx.cli(['run', '--asset', 'other', '--', ...markerChild(marker)])
+    expect(plain.code, explain(plain)).to.equal(0)
+    expect(await allows()).to.equal(before + 1)
+  })
+})

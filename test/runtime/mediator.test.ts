@@ -1,0 +1,183 @@
+import {type IncomingMessage, type Server, createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {expect} from 'chai'
+
+import {VaultError} from '../../src/cli/errors.js'
+import type {RunDecision} from '../../src/runtime/authorize.js'
+import {planMediation} from '../../src/runtime/mediation-plan.js'
+import {type MediationRoute, type Mediator, newPlaceholder, startMediator} from '../../src/runtime/mediator.js'
+import {loadCatalog} from '../../src/secrets/providers/catalog.js'
+import {validateProviders} from '../../src/secrets/providers/validate.js'
+import {canary} from './helpers.js'
+
+interface Seen {
+  method: string
+  url: string
+  headers: IncomingMessage['headers']
+  body: string
+}
+
+/** A fake provider API on loopback: records what arrived and answers with `reply(seen)`. */
+async function fakeUpstream(reply: (seen: Seen) => {status?: number; body: string; headers?: Record<string, string>}): Promise<{url: string; seen: Seen[]; server: Server}> {
+  const seen: Seen[] = []
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk) => (body += chunk))
+    req.on('end', () => {
+      const entry = {method: req.method!, url: req.url!, headers: req.headers, body}
+      seen.push(entry)
+      const answer = reply(entry)
+      res.writeHead(answer.status ?? 200, {'content-type': 'application/json', ...answer.headers})
+      res.end(answer.body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server}
+}
+
+describe('runtime/mediator', () => {
+  const key = canary()
+  const placeholder = newPlaceholder()
+  let upstream: Awaited<ReturnType<typeof fakeUpstream>>
+  let mediator: Mediator | undefined
+  let clock = Date.now()
+
+  const route = (overrides: Partial<MediationRoute> = {}): MediationRoute => ({
+    asset: 'shop', provider: 'openai', capability: 'ai.openai.inference',
+    mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: `${upstream.url}/v1`},
+    keys: [{env: 'OPENAI_API_KEY', value: key, placeholder}], expiresAt: clock + 60_000, ...overrides,
+  })
+
+  beforeEach(async () => {
+    clock = Date.now()
+    // echoes the key it got, as a careless error page might
+    upstream = await fakeUpstream((seen) => ({body: JSON.stringify({got: seen.headers.authorization ?? seen.url, ok: seen.headers.authorization === `Bearer ${key}`})}))
+  })
+  afterEach(async () => {
+    await mediator?.close()
+    mediator = undefined
+    upstream.server.close()
+  })
+
+  it('swaps the placeholder for the key, keeps path, query and body, and scrubs the key from the answer', async () => {
+    mediator = await startMediator([route()], {now: () => clock})
+    const response = await fetch(`${mediator.baseUrl('openai')}/chat/completions?stream=false`, {
+      method: 'POST', headers: {authorization: `Bearer ${placeholder}`, 'content-type': 'application/json', 'accept-encoding': 'gzip'}, body: '{"model":"x"}',
+    })
+    const text = await response.text()
+    expect(response.status).to.equal(200)
+    expect(JSON.parse(text)).to.deep.equal({got: 'Bearer [REDACTED:OPENAI_API_KEY]', ok: true})
+    expect(text).not.to.include(key)
+    const [seen] = upstream.seen
+    expect(seen).to.include({method: 'POST', url: '/v1/chat/completions?stream=false', body: '{"model":"x"}'})
+    expect(seen.headers.host).to.equal(new URL(upstream.url).host)
+    expect(seen.headers['accept-encoding']).to.equal('identity')
+    expect(JSON.stringify(seen.headers)).not.to.include(placeholder)
+    expect(mediator.stats()).to.deep.equal({openai: {forwarded: 1, refused: 0, expired: 0, failed: 0}})
+  })
+
+  it('refuses a request without the placeholder, or with a wrong one, and never contacts the upstream', async () => {
+    mediator = await startMediator([route()], {now: () => clock})
+    for (const headers of [{}, {authorization: `Bearer ${newPlaceholder()}`}, {authorization: `Bearer ${placeholder.slice(0, -1)}`}, {authorization: `Bearer ${key}`}] as Record<string, string>[]) {
+      const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers})
+      expect(response.status).to.equal(401)
+      const body = await response.json() as {error: {message: string}}
+      expect(body.error.message).to.match(/^codex-vault: .*placeholder/)
+    }
+    expect(upstream.seen).to.have.length(0)
+    expect(mediator.stats().openai).to.deep.equal({forwarded: 0, refused: 4, expired: 0, failed: 0})
+    // a placeholder in the query is not enough where the provider takes no key there
+    expect((await fetch(`${mediator.baseUrl('openai')}/models?key=${placeholder}`)).status).to.equal(401)
+  })
+
+  it('refuses requests once the grant has expired, naming the approve command', async () => {
+    mediator = await startMediator([route()], {now: () => clock})
+    clock += 61_000
+    const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
+    expect(response.status).to.equal(403)
+    expect(await response.text()).to.include('codex-vault grant approve --asset shop --capability ai.openai.inference')
+    expect(upstream.seen).to.have.length(0)
+    expect(mediator.stats().openai.expired).to.equal(1)
+  })
+
+  it('answers 404 for a provider it does not mediate and 502 when the upstream is down', async () => {
+    const closed = await fakeUpstream(() => ({body: ''}))
+    closed.server.close()
+    mediator = await startMediator([route({mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: closed.url}})], {now: () => clock})
+    const base = mediator.baseUrl('openai')
+    expect((await fetch(base.replace(/openai$/, 'anthropic/v1/messages'))).status).to.equal(404)
+    const down = await fetch(`${base}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
+    expect(down.status).to.equal(502)
+    expect(await down.text()).to.include('could not reach')
+    expect(mediator.stats().openai.failed).to.equal(1)
+  })
+
+  it('takes the placeholder from a query parameter where the provider allows one (Gemini ?key=)', async () => {
+    mediator = await startMediator([route({provider: 'google-gemini', mediate: {baseUrlEnv: 'GOOGLE_GEMINI_BASE_URL', upstream: upstream.url, query: 'key'}})], {now: () => clock})
+    const response = await fetch(`${mediator.baseUrl('google-gemini')}/v1beta/models?key=${placeholder}&alt=json`)
+    expect(response.status).to.equal(200)
+    expect(upstream.seen[0].url).to.equal(`/v1beta/models?key=${encodeURIComponent(key)}&alt=json`)
+    expect(upstream.seen[0].headers['x-goog-api-key']).to.equal(undefined)
+    expect(await response.text()).not.to.include(key)
+  })
+
+  it('swaps the placeholder in whichever header the SDK put it (x-api-key, Bearer) and leaves other headers alone', async () => {
+    mediator = await startMediator([route({provider: 'anthropic', mediate: {baseUrlEnv: 'ANTHROPIC_BASE_URL', upstream: upstream.url}})], {now: () => clock})
+    await fetch(`${mediator.baseUrl('anthropic')}/v1/messages`, {method: 'POST', body: '{}', headers: {'x-api-key': placeholder, 'anthropic-version': '2023-06-01'}})
+    await fetch(`${mediator.baseUrl('anthropic')}/v1/messages`, {method: 'POST', body: '{}', headers: {authorization: `Bearer ${placeholder}`}})
+    expect(upstream.seen.map((seen) => [seen.url, seen.headers['x-api-key'], seen.headers.authorization, seen.headers['anthropic-version']])).to.deep.equal([
+      ['/v1/messages', key, undefined, '2023-06-01'],
+      ['/v1/messages', undefined, `Bearer ${key}`, undefined],
+    ])
+    expect(mediator.stats().anthropic.forwarded).to.equal(2)
+  })
+
+  it('scrubs the key from response headers too', async () => {
+    upstream.server.close()
+    upstream = await fakeUpstream(() => ({body: '{}', headers: {'x-debug': `key=${key}`}}))
+    mediator = await startMediator([route()], {now: () => clock})
+    const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
+    expect(response.headers.get('x-debug')).to.equal('key=[REDACTED:OPENAI_API_KEY]')
+  })
+})
+
+describe('runtime/mediation-plan', () => {
+  const decision = (providers: string[]): RunDecision => ({
+    asset: 'shop', requested: providers.map((p) => `ai.${p}.inference`), denials: [],
+    allowed: providers.map((provider, index) => ({
+      capability: `ai.${provider}.inference`, provider, grant: {id: `g${index}`, expires: `2030-01-0${index + 1}T00:00:00.000Z`, usesLeft: null},
+      inject: [{env: `${provider.toUpperCase().replace(/-/g, '_')}_API_KEY`, secretId: `s${index}`, fingerprint: 'fp:x', credentialFile: false}],
+    })),
+  })
+
+  it('plans the built-in mediatable providers with their base URL variables', () => {
+    const plan = planMediation(decision(['openai', 'anthropic', 'groq']), loadCatalog([]))
+    expect(plan.map((item) => [item.provider, item.mediate.baseUrlEnv])).to.deep.equal([['openai', 'OPENAI_BASE_URL'], ['anthropic', 'ANTHROPIC_BASE_URL'], ['groq', 'GROQ_BASE_URL']])
+  })
+
+  it('refuses a run that includes a provider it cannot mediate, suggesting the capabilities it can', () => {
+    let error: unknown
+    try {
+      planMediation(decision(['openai', 'stripe']), loadCatalog([]))
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).to.be.instanceOf(VaultError)
+    expect((error as VaultError).code).to.equal('INVALID_INPUT')
+    expect((error as VaultError).message).to.include('stripe cannot be mediated')
+    expect((error as VaultError).suggestions.join(' ')).to.include('--capability ai.openai.inference')
+  })
+
+  it('validates a user provider\'s mediation: https only, or http to loopback; no key names; no credentials in the URL', () => {
+    const base = {id: 'acme', name: 'Acme', capabilities: ['ai.acme.inference'], env: ['ACME_API_KEY']}
+    const ok = (upstream: string) => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_BASE_URL', upstream}}], 'provider file')
+    expect(ok('https://api.acme.example/v1')[0].mediate?.upstream).to.equal('https://api.acme.example/v1')
+    expect(ok('http://127.0.0.1:8080')).to.have.length(1)
+    for (const bad of ['http://api.acme.example/v1', 'https://user:pw@api.acme.example', 'https://api.acme.example/?k=1']) {
+      expect(() => ok(bad), bad).to.throw(VaultError, /mediate\.upstream/)
+    }
+    expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_API_KEY', upstream: 'https://a.example'}}], 'provider file')).to.throw(/also a key name/)
+    expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_BASE_URL', upstream: 'https://a.example', header: 'authorization'}}], 'provider file')).to.throw(/unknown field/)
+  })
+})
