@@ -2,7 +2,8 @@
 // code cache. Node 20 has no module compile cache, and compiling the bundle plus its first-run
 // functions is a large share of `run`'s startup. The cache lives beside the bundle (same trust as
 // the code itself; V8 rejects it if the bundle, Node or V8 flags changed) and is written once,
-// after the first run that had none, so it holds the functions a real run compiled. An unwritable
+// after the first run that had none and went the whole way (the bundle's cacheWorthy()), so it
+// holds the functions a real run compiled, not just those of a denial. An unwritable
 // install folder just means no cache. Without a bundle, the same code runs unbundled from dist/src.
 'use strict'
 const {readFileSync, renameSync, rmSync, writeFileSync} = require('node:fs')
@@ -33,6 +34,7 @@ function loadLean(name) {
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dist)
   const saveCache = () => {
     if (cachedData && !script.cachedDataRejected) return
+    if (module.exports.cacheWorthy && !module.exports.cacheWorthy()) return
     const temp = `${cacheFile}.${process.pid}.tmp`
     try {
       writeFileSync(temp, script.createCachedData(), {mode: 0o644, flag: 'wx'})

@@ -53,6 +53,18 @@ export function parseLeanRunArgv(argv: string[]): LeanRunArgs | null {
   return null
 }
 
+let childRan = false
+
+/**
+ * Whether this process went the whole way (boot, allow, spawn, exit record): only then does its
+ * V8 code cache (bin/lean.js) hold what every later run compiles. A cache saved by a first run that
+ * was denied would lack the spawn and masking code, and every run after it would compile that
+ * code again (about 5 ms here), for as long as the install lives.
+ */
+export function cacheWorthy(): boolean {
+  return childRan
+}
+
 /** `run ARGS` (argv after `run`): the exit code, or null when the call is not one the lean path understands. */
 export async function leanRun(argv: string[]): Promise<number | null> {
   const parsed = parseLeanRunArgv(argv)
@@ -73,6 +85,7 @@ export async function leanRun(argv: string[]): Promise<number | null> {
       parentEnv: process.env, get stdin() { return process.stdin }, stdinFd: 0, stdout: process.stdout, stderr: process.stderr, now: () => new Date(), warn,
       approve: isatty(0) && process.stderr.isTTY ? approvalPrompt(parsed.asset, process.stdin, process.stderr) : undefined,
     })
+    childRan = true
     return outcome.exitCode
   } catch (error) {
     process.stderr.write(errorText(error as Error))

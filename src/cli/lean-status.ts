@@ -43,6 +43,13 @@ export async function leanStatus(env: CommandEnv, json: boolean, warnings: strin
 }
 
 /** `status ARGS` (argv after `status`): the exit code, or null to let oclif handle the call. */
+let reported = false
+
+/** See lean-run.ts: a code cache is worth saving only from a status that got its report out. */
+export function cacheWorthy(): boolean {
+  return reported
+}
+
 export async function leanStatusMain(argv: string[]): Promise<number | null> {
   const parsed = parseLeanStatusArgv(argv)
   if (!parsed) return null
@@ -57,8 +64,10 @@ export async function leanStatusMain(argv: string[]): Promise<number | null> {
   } catch {
     return null
   }
-  return leanStatus({
+  const code = await leanStatus({
     vaultPath: parsed.vault || process.env.CODEX_VAULT_FILE || defaultVaultPath(process.env), lockTimeoutMs,
     env: process.env, fromStdin: parsed.passphraseStdin, stdin: process.stdin, stderr: process.stderr, now: () => new Date(), warn,
   }, parsed.json, warnings)
+  reported = code === 0
+  return code
 }
