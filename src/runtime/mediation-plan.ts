@@ -15,6 +15,8 @@ export interface MediatedProvider {
   mediate: Mediation
   /** the earliest expiry among the grants behind it: requests are told apart by provider, not capability */
   expires: string
+  /** the grants behind it, re-checked before each request */
+  grants: string[]
   /** the key entries it stands in for (several env names may carry one secret) */
   inject: AllowedCapability['inject']
 }
@@ -32,9 +34,10 @@ export function planMediation(decision: RunDecision, catalog: Catalog): Mediated
     if (known) {
       known.capabilities.push(item.capability)
       if (item.grant.expires < known.expires) known.expires = item.grant.expires
+      if (!known.grants.includes(item.grant.id)) known.grants.push(item.grant.id)
       for (const entry of item.inject) if (!known.inject.some((seen) => seen.env === entry.env)) known.inject.push(entry)
     } else {
-      byProvider.set(item.provider, {provider: item.provider, capabilities: [item.capability], mediate, expires: item.grant.expires, inject: [...item.inject]})
+      byProvider.set(item.provider, {provider: item.provider, capabilities: [item.capability], mediate, expires: item.grant.expires, grants: [item.grant.id], inject: [...item.inject]})
     }
   }
   if (refused.length > 0) {

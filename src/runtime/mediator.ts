@@ -5,8 +5,10 @@
  * process can reach a loopback port, only the child knows the placeholders. The placeholder is
  * swapped for the real key wherever the SDK put it (x-api-key, `Authorization: Bearer`, the
  * provider's query parameter), and the request forwarded to the catalog's upstream
- * (https, or http on loopback); the response comes back with every real key scrubbed. Requests
- * after the grant's expiry are refused, which plain injection cannot do.
+ * (https, or http on loopback); the response comes back with every real key scrubbed. Before each
+ * request `stillAllowed` re-checks the vault (mediation-check.ts): a grant revoked or expired, an
+ * asset disabled or a provider killed during the run stops the next request, which plain
+ * injection cannot do.
  */
 import {type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, createServer, request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
@@ -30,14 +32,18 @@ export interface MediationRoute {
   capability: string
   mediate: Mediation
   keys: MediatedKey[]
-  /** epoch ms of the grant's expiry: later requests are refused */
+  /** epoch ms of the grant's expiry: later requests are refused without asking the vault */
   expiresAt: number
+  /** null while the run's grants still hold, else why not (read from the vault per request) */
+  stillAllowed?: () => Promise<string | null>
 }
 
 export interface RouteStats {
   forwarded: number
+  /** no placeholder: not the child */
   refused: number
-  expired: number
+  /** the child, but its grant no longer holds (expired, revoked, asset disabled, provider killed) */
+  denied: number
   failed: number
 }
 
@@ -108,9 +114,9 @@ function scrubHeaders(headers: IncomingHttpHeaders, keys: MediatedKey[]): Outgoi
 export async function startMediator(routes: MediationRoute[], options: {now?: () => number} = {}): Promise<Mediator> {
   const now = options.now ?? Date.now
   const byProvider = new Map(routes.map((route) => [route.provider, route]))
-  const stats: Record<string, RouteStats> = Object.fromEntries(routes.map((route) => [route.provider, {forwarded: 0, refused: 0, expired: 0, failed: 0}]))
+  const stats: Record<string, RouteStats> = Object.fromEntries(routes.map((route) => [route.provider, {forwarded: 0, refused: 0, denied: 0, failed: 0}]))
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     req.on('error', () => res.destroy())
     const url = new URL(req.url ?? '/', 'http://mediator.invalid')
     const [, providerId, ...rest] = url.pathname.split('/')
@@ -135,10 +141,13 @@ export async function startMediator(routes: MediationRoute[], options: {now?: ()
       req.resume()
       return sendError(res, 401, `the request to /${route.provider} did not carry this run's placeholder key; only the program started by \`codex-vault run --mediate\` may use this address`)
     }
-    if (now() >= route.expiresAt) {
-      tally.expired++
+    const refusal = now() >= route.expiresAt
+      ? `the grant for ${route.capability} has expired; approve again: codex-vault grant approve --asset ${route.asset} --capability ${route.capability}`
+      : await route.stillAllowed?.() ?? null
+    if (refusal !== null) {
+      tally.denied++
       req.resume()
-      return sendError(res, 403, `the grant for ${route.capability} has expired; approve again: codex-vault grant approve --asset ${route.asset} --capability ${route.capability}`)
+      return sendError(res, 403, `${route.provider} is no longer allowed for this run: ${refusal}`)
     }
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
     const outgoing = send(target, {method: req.method, headers}, (answer) => {
@@ -157,7 +166,9 @@ export async function startMediator(routes: MediationRoute[], options: {now?: ()
     req.pipe(outgoing)
   }
 
-  const server = createServer(handle)
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => sendError(res, 500, `mediation failed: ${error.message}`))
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {

@@ -17,6 +17,7 @@ import {type ChildOutcome, disableCoreDumps, runChild} from './child.js'
 import {writeCredentialFile} from './credential-file.js'
 import {buildChildEnv, validateInjectedEnvName} from './env.js'
 import {registerRun} from './live-runs.js'
+import {liveRefusal} from './mediation-check.js'
 import {type MediatedProvider, planMediation} from './mediation-plan.js'
 import type {MediatedKey, Mediator} from './mediator.js'
 import {resolveCommand} from './resolve-command.js'
@@ -105,9 +106,9 @@ function mediationSummary(plan: MediatedProvider[]): NonNullable<DryRunPlan['med
 function mediationAudit(mediator: Mediator): {mediation: string[]; mediatedForwarded: number; mediatedRefused: number} {
   const stats = Object.entries(mediator.stats())
   return {
-    mediation: stats.map(([provider, s]) => `${provider}: ${s.forwarded} forwarded, ${s.refused} refused (no placeholder), ${s.expired} refused (grant expired), ${s.failed} failed`),
+    mediation: stats.map(([provider, s]) => `${provider}: ${s.forwarded} forwarded, ${s.refused} refused (no placeholder), ${s.denied} denied (grant no longer valid), ${s.failed} failed`),
     mediatedForwarded: stats.reduce((sum, [, s]) => sum + s.forwarded, 0),
-    mediatedRefused: stats.reduce((sum, [, s]) => sum + s.refused + s.expired, 0),
+    mediatedRefused: stats.reduce((sum, [, s]) => sum + s.refused + s.denied, 0),
   }
 }
 
@@ -115,9 +116,10 @@ function mediationAudit(mediator: Mediator): {mediation: string[]; mediatedForwa
  * Starts the proxy for a mediated run and returns what the child gets instead of the keys: a
  * placeholder per stored secret (aliases share it) and each provider's base URL variable.
  */
-async function startMediation(plan: MediatedProvider[], values: Map<string, string>, request: RunRequest): Promise<{mediator: Mediator; inject: Record<string, string>}> {
+async function startMediation(vault: AuthenticatedVault, plan: MediatedProvider[], values: Map<string, string>, request: RunRequest): Promise<{mediator: Mediator; inject: Record<string, string>}> {
   // loaded only here: node:http and node:https would cost every plain run's startup
   const {newPlaceholder, startMediator} = await import('./mediator.js')
+  const refusal = liveRefusal(vault, request.now)
   const inject: Record<string, string> = {}
   const routes = plan.map((item) => {
     const bySecret = new Map<string, MediatedKey>()
@@ -126,7 +128,10 @@ async function startMediation(plan: MediatedProvider[], values: Map<string, stri
       if (!key) bySecret.set(entry.secretId, key = {env: entry.env, value: values.get(entry.secretId)!, placeholder: newPlaceholder()})
       inject[entry.env] = key.placeholder
     }
-    return {asset: request.asset, provider: item.provider, capability: item.capabilities[0], mediate: item.mediate, keys: [...bySecret.values()], expiresAt: Date.parse(item.expires)}
+    return {
+      asset: request.asset, provider: item.provider, capability: item.capabilities[0], mediate: item.mediate, keys: [...bySecret.values()], expiresAt: Date.parse(item.expires),
+      stillAllowed: () => refusal({asset: request.asset, provider: item.provider, grants: item.grants}),
+    }
   })
   const mediator = await startMediator(routes, {now: () => request.now().getTime()})
   for (const item of plan) {
@@ -213,7 +218,7 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     }
     if (request.mediate) {
       // re-planned from the fresh decision: the transaction may have seen a newer vault than `decide`
-      const started = await startMediation(planMediation(allowed, catalog), values, request)
+      const started = await startMediation(vault, planMediation(allowed, catalog), values, request)
       mediator = started.mediator
       inject = started.inject
       cleanups.push(() => void mediator?.close())

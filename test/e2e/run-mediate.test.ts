@@ -12,7 +12,7 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import {assertNoCanary, explain, hasStackTrace} from '../helpers/cli.js'
-import {type RunFixture, markerChild, runFixture} from '../permissions/e2e-fixture.js'
+import {type RunFixture, markerChild, runFixture, waitForFile} from '../permissions/e2e-fixture.js'
 
 /** The child: prints its key's prefix and base URL, then calls the API the way an SDK would. */
 const CLIENT = `
@@ -87,6 +87,34 @@ describe('run --mediate end to end', function () {
     expect(plan.mediated[0].upstream).to.match(/^http:\/\/127\.0\.0\.1:\d+\/v1$/)
     const human = await fx.cli(['run', '--asset', 'shop', '--mediate', '--dry-run'])
     expect(human.stdout).to.include('would inject a placeholder for OPENAI_API_KEY').and.include('would point OPENAI_BASE_URL at')
+  })
+
+  it('stops forwarding as soon as the grant is revoked, without ending the run', async () => {
+    const [ready, go] = [join(fx.markers, 'first-call-done'), join(fx.markers, 'go')]
+    // one call, then wait for the test to revoke the grant, then a second call
+    const twoCalls = `
+const fs = require('fs')
+const call = () => fetch(process.env.OPENAI_BASE_URL + '/models', {headers: {authorization: 'Bearer ' + process.env.OPENAI_API_KEY}})
+  .then(async (r) => console.log('status', r.status, await r.text()))
+call().then(() => { fs.writeFileSync(process.argv[1], ''); const wait = setInterval(() => { if (fs.existsSync(process.argv[2])) { clearInterval(wait); call() } }, 20) })
+`
+    const run = fx.spawn(['run', '--asset', 'shop', '--mediate', '--', 'node', '-e', twoCalls, ready, go])
+    expect(await waitForFile(ready), 'the first call finished').to.equal(true)
+    const revoke = await fx.cli(['grant', 'revoke', '--asset', 'shop', '--reason', 'leaked'])
+    expect(revoke.code, explain(revoke)).to.equal(0)
+    writeFileSync(go, '')
+    const result = await run.done
+    expect(result.code, explain(result)).to.equal(0)
+    const [first, second] = result.stdout.trim().split('\n')
+    expect(first).to.match(/^status 200 /)
+    expect(second).to.match(/^status 403 /)
+    expect(second).to.include('was revoked (leaked)').and.include('codex-vault grant approve --asset shop --capability ai.openai.inference')
+    assertNoCanary(result.stdout + result.stderr, [fx.keys.openai])
+    const tail = await fx.cli(['audit', 'tail', '-n', '1', '--type', 'run.exit', '--json'])
+    const [exit] = (JSON.parse(tail.stdout) as {result: {records: {data: Record<string, unknown>}[]}}).result.records
+    expect(exit.data).to.include({mediatedForwarded: 1, mediatedRefused: 1})
+    const again = await fx.cli(['grant', 'approve', '--asset', 'shop', '--capability', 'ai.openai.inference'])
+    expect(again.code, explain(again)).to.equal(0)
   })
 
   it('refuses (exit 2) a provider it cannot mediate before the child starts and before any allow record', async () => {

@@ -5,6 +5,7 @@ import {expect} from 'chai'
 
 import {VaultError} from '../../src/cli/errors.js'
 import type {RunDecision} from '../../src/runtime/authorize.js'
+import {refusalNow} from '../../src/runtime/mediation-check.js'
 import {planMediation} from '../../src/runtime/mediation-plan.js'
 import {type MediationRoute, type Mediator, newPlaceholder, startMediator} from '../../src/runtime/mediator.js'
 import {loadCatalog} from '../../src/secrets/providers/catalog.js'
@@ -74,7 +75,7 @@ describe('runtime/mediator', () => {
     expect(seen.headers.host).to.equal(new URL(upstream.url).host)
     expect(seen.headers['accept-encoding']).to.equal('identity')
     expect(JSON.stringify(seen.headers)).not.to.include(placeholder)
-    expect(mediator.stats()).to.deep.equal({openai: {forwarded: 1, refused: 0, expired: 0, failed: 0}})
+    expect(mediator.stats()).to.deep.equal({openai: {forwarded: 1, refused: 0, denied: 0, failed: 0}})
   })
 
   it('refuses a request without the placeholder, or with a wrong one, and never contacts the upstream', async () => {
@@ -86,7 +87,7 @@ describe('runtime/mediator', () => {
       expect(body.error.message).to.match(/^codex-vault: .*placeholder/)
     }
     expect(upstream.seen).to.have.length(0)
-    expect(mediator.stats().openai).to.deep.equal({forwarded: 0, refused: 4, expired: 0, failed: 0})
+    expect(mediator.stats().openai).to.deep.equal({forwarded: 0, refused: 4, denied: 0, failed: 0})
     // a placeholder in the query is not enough where the provider takes no key there
     expect((await fetch(`${mediator.baseUrl('openai')}/models?key=${placeholder}`)).status).to.equal(401)
   })
@@ -98,7 +99,20 @@ describe('runtime/mediator', () => {
     expect(response.status).to.equal(403)
     expect(await response.text()).to.include('codex-vault grant approve --asset shop --capability ai.openai.inference')
     expect(upstream.seen).to.have.length(0)
-    expect(mediator.stats().openai.expired).to.equal(1)
+    expect(mediator.stats().openai.denied).to.equal(1)
+  })
+
+  it('asks stillAllowed before each request and refuses with its reason once the vault says no', async () => {
+    let verdict: string | null = null
+    mediator = await startMediator([route({stillAllowed: async () => verdict})], {now: () => clock})
+    const call = () => fetch(`${mediator!.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
+    expect((await call()).status).to.equal(200)
+    verdict = 'grant g_1 was revoked'
+    const refused = await call()
+    expect(refused.status).to.equal(403)
+    expect(await refused.text()).to.include('openai is no longer allowed for this run: grant g_1 was revoked')
+    expect(upstream.seen).to.have.length(1)
+    expect(mediator.stats().openai).to.deep.equal({forwarded: 1, refused: 0, denied: 1, failed: 0})
   })
 
   it('answers 404 for a provider it does not mediate and 502 when the upstream is down', async () => {
@@ -179,5 +193,42 @@ describe('runtime/mediation-plan', () => {
     }
     expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_API_KEY', upstream: 'https://a.example'}}], 'provider file')).to.throw(/also a key name/)
     expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_BASE_URL', upstream: 'https://a.example', header: 'authorization'}}], 'provider file')).to.throw(/unknown field/)
+  })
+})
+
+describe('runtime/mediation-check', () => {
+  const now = new Date('2030-01-01T12:00:00.000Z')
+  const body = () => ({
+    lastSeen: '2030-01-01T11:00:00.000Z',
+    assets: [{name: 'shop', enabled: true}],
+    killedProviders: [] as {provider: string}[],
+    grants: [{id: 'g_1', capability: 'ai.openai.inference', expires: '2030-01-01T13:00:00.000Z', revoked: null as string | null, revokedReason: undefined as string | undefined}],
+  })
+  const query = {asset: 'shop', provider: 'openai', grants: ['g_1']}
+  const check = (b: ReturnType<typeof body>, at = now) => refusalNow(b as unknown as Parameters<typeof refusalNow>[0], query, at)
+
+  it('allows while the run\'s grants hold, whatever their uses left (the run\'s use was counted at its start)', () => {
+    expect(check(body())).to.equal(null)
+  })
+
+  it('names what changed and how to allow it again', () => {
+    const revoked = body()
+    revoked.grants[0].revoked = now.toISOString()
+    revoked.grants[0].revokedReason = 'leaked'
+    expect(check(revoked)).to.equal('grant g_1 was revoked (leaked); approve again: codex-vault grant approve --asset shop --capability ai.openai.inference')
+    const disabled = body()
+    disabled.assets[0].enabled = false
+    expect(check(disabled)).to.include('asset shop was disabled').and.include('codex-vault asset enable shop')
+    const killed = body()
+    killed.killedProviders.push({provider: 'openai'})
+    expect(check(killed)).to.equal('provider openai was stopped with the kill switch')
+    expect(check(body(), new Date('2030-01-01T13:00:00.000Z'))).to.match(/^grant g_1 expired at/)
+    const gone = body()
+    gone.grants = []
+    expect(check(gone)).to.equal('grant g_1 no longer exists')
+  })
+
+  it('throws CLOCK_SKEW when the clock ran backwards past the vault\'s last use', () => {
+    expect(() => check(body(), new Date('2030-01-01T10:00:00.000Z'))).to.throw(VaultError, /clock/)
   })
 })
