@@ -217,16 +217,20 @@ export function redactAll(secrets: MaskSecret[], data: Buffer): Buffer {
   return Buffer.concat([redactor.push(data), redactor.flush()])
 }
 
-/** A Transform stream wrapping Redactor. */
+/**
+ * A Transform stream wrapping Redactor. The Redactor (its forms and search table) is built on the
+ * first chunk: a run's stderr is often silent, and every masked run's startup would pay for it.
+ */
 export function createRedactStream(secrets: MaskSecret[]): Transform {
-  const redactor = new Redactor(secrets)
+  let redactor: Redactor | undefined
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      redactor ??= new Redactor(secrets)
       const out = redactor.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
       callback(null, out.length > 0 ? out : undefined)
     },
     flush(callback) {
-      const out = redactor.flush()
+      const out = redactor?.flush() ?? Buffer.alloc(0)
       callback(null, out.length > 0 ? out : undefined)
     },
   })
