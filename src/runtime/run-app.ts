@@ -168,12 +168,15 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
   // before the allow record: a run that asked for mediation never gets a real key instead
   if (request.mediate) planMediation(decision, catalog)
   const coreDumpsOff = disableCoreDumps() // overlaps the allow record's fsyncs; awaited before any decrypt
+  let mediation: MediatedProvider[] | undefined
   // Re-decide on the fresh body under the lock, consume uses, and record the allow before anything starts.
   const allowed = await vault.transact((body) => {
     const fresh = authorizeRun(body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
     if (fresh.denials.length > 0) {
       return {result: fresh, events: [{type: 'run.deny', outcome: 'deny' as const, asset: request.asset, reason: fresh.denials.map((d) => d.reason).join('; '), data: {capabilities: fresh.requested, command: commandName}}]}
     }
+    // planned from the fresh decision; a refusal here aborts the transaction: nothing is recorded
+    if (request.mediate) mediation = planMediation(fresh, catalog)
     const now = request.now().toISOString()
     for (const item of fresh.allowed) {
       const grant = body.grants.find((candidate) => candidate.id === item.grant.id)!
@@ -216,9 +219,14 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
         mask.push({env: entry.env, value: text})
       }
     }
-    if (request.mediate) {
-      // re-planned from the fresh decision: the transaction may have seen a newer vault than `decide`
-      const started = await startMediation(vault, planMediation(allowed, catalog), values, request)
+    if (mediation) {
+      let started
+      try {
+        started = await startMediation(vault, mediation, values, request)
+      } catch (error) {
+        await recordExit(vault, request, {type: 'run.error', outcome: 'error', reason: `mediation did not start: ${(error as Error).message}`, data: {command: commandName}})
+        throw error
+      }
       mediator = started.mediator
       inject = started.inject
       cleanups.push(() => void mediator?.close())
