@@ -54,8 +54,11 @@ export interface Mediator {
   close(): Promise<void>
 }
 
-/** Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus what we set ourselves. */
-const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length'])
+/**
+ * Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus what we set
+ * ourselves; `expect: 100-continue` was already answered by this server.
+ */
+const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
 
 /** `cvm_` + 32 random bytes, base64url: unguessable, and visibly not a real key in a log. */
 export function newPlaceholder(): string {
