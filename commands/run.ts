@@ -39,7 +39,9 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
           const what = placeholders.has(item.env) ? `a placeholder for ${item.env}` : item.env
           this.log(`would inject ${what} (${item.capability}, grant ${item.grant} until ${item.expires}${item.usesLeft === null ? '' : `, ${item.usesLeft} use(s) left`})`)
         }
-        for (const item of plan.mediated ?? []) this.log(`would point ${item.baseUrlEnv} at codex-vault's loopback proxy, which forwards to ${item.upstream} with the real key`)
+        for (const item of plan.mediated ?? []) {
+          this.log(`would point ${[item.baseUrlEnv, ...(item.baseUrlAliases ?? [])].join(' and ')} at codex-vault's loopback proxy, which forwards to ${item.upstream} with the real key`)
+        }
         if (plan.allowed) this.log(`run --asset ${plan.asset} would be allowed`)
       }
       if (!plan.allowed) {

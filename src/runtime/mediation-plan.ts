@@ -21,6 +21,11 @@ export interface MediatedProvider {
   inject: AllowedCapability['inject']
 }
 
+/** Every variable that carries the provider's base URL: the SDKs' own name, then wrappers' names. */
+export function baseUrlNames(mediate: Mediation): string[] {
+  return [mediate.baseUrlEnv, ...(mediate.baseUrlAliases ?? [])]
+}
+
 export function planMediation(decision: RunDecision, catalog: Catalog): MediatedProvider[] {
   const byProvider = new Map<string, MediatedProvider>()
   const refused: string[] = []
@@ -52,12 +57,14 @@ export function planMediation(decision: RunDecision, catalog: Catalog): Mediated
   }
   const plan = [...byProvider.values()]
   for (const item of plan) {
-    validateInjectedEnvName(item.mediate.baseUrlEnv)
-    const clash = plan.find((other) => other !== item && other.mediate.baseUrlEnv === item.mediate.baseUrlEnv)
-    if (clash) {
-      throw new VaultError('INVALID_INPUT', `run --mediate: ${item.provider} and ${clash.provider} both use ${item.mediate.baseUrlEnv}; one run cannot point it at both`, {
-        suggestions: [`run them separately with --capability`],
-      })
+    for (const name of baseUrlNames(item.mediate)) {
+      validateInjectedEnvName(name)
+      const clash = plan.find((other) => other !== item && baseUrlNames(other.mediate).includes(name))
+      if (clash) {
+        throw new VaultError('INVALID_INPUT', `run --mediate: ${item.provider} and ${clash.provider} both use ${name}; one run cannot point it at both`, {
+          suggestions: [`run them separately with --capability`],
+        })
+      }
     }
   }
   return plan

@@ -18,7 +18,7 @@ import {writeCredentialFile} from './credential-file.js'
 import {buildChildEnv, validateInjectedEnvName} from './env.js'
 import {registerRun} from './live-runs.js'
 import {liveRefusal} from './mediation-check.js'
-import {type MediatedProvider, planMediation} from './mediation-plan.js'
+import {type MediatedProvider, baseUrlNames, planMediation} from './mediation-plan.js'
 import type {MediatedKey, Mediator} from './mediator.js'
 import {resolveCommand} from './resolve-command.js'
 
@@ -50,7 +50,7 @@ export interface DryRunPlan {
   inject: {env: string; capability: string; provider: string; grant: string; expires: string; usesLeft: number | null; fingerprint: string}[]
   denials: Denial[]
   /** with --mediate: the providers whose keys stay with codex-vault, and where their SDKs are pointed */
-  mediated?: {provider: string; baseUrlEnv: string; upstream: string; placeholders: string[]}[]
+  mediated?: {provider: string; baseUrlEnv: string; baseUrlAliases?: string[]; upstream: string; placeholders: string[]}[]
 }
 
 const CI_RUN_VARS = ['GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'CI_JOB_ID', 'BUILDKITE_BUILD_ID', 'CIRCLE_WORKFLOW_ID', 'BUILD_ID']
@@ -99,7 +99,10 @@ export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest
 }
 
 function mediationSummary(plan: MediatedProvider[]): NonNullable<DryRunPlan['mediated']> {
-  return plan.map((item) => ({provider: item.provider, baseUrlEnv: item.mediate.baseUrlEnv, upstream: item.mediate.upstream, placeholders: item.inject.map((entry) => entry.env)}))
+  return plan.map((item) => ({
+    provider: item.provider, baseUrlEnv: item.mediate.baseUrlEnv, ...(item.mediate.baseUrlAliases ? {baseUrlAliases: item.mediate.baseUrlAliases} : {}),
+    upstream: item.mediate.upstream, placeholders: item.inject.map((entry) => entry.env),
+  }))
 }
 
 /** The audit log's flat data shape: one line per provider plus totals a query can compare. */
@@ -135,10 +138,11 @@ async function startMediation(vault: AuthenticatedVault, plan: MediatedProvider[
   })
   const mediator = await startMediator(routes, {now: () => request.now().getTime()})
   for (const item of plan) {
-    const name = item.mediate.baseUrlEnv
-    const mine = request.parentEnv[name]
-    if (mine && !request.cleanEnv) request.warn(`${name}=${mine} from your environment is replaced for this run; mediated requests go to ${item.mediate.upstream}`)
-    inject[name] = mediator.baseUrl(item.provider)
+    for (const name of baseUrlNames(item.mediate)) {
+      const mine = request.parentEnv[name]
+      if (mine && !request.cleanEnv) request.warn(`${name}=${mine} from your environment is replaced for this run; mediated requests go to ${item.mediate.upstream}`)
+      inject[name] = mediator.baseUrl(item.provider)
+    }
   }
   return {mediator, inject}
 }

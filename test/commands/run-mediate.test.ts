@@ -42,7 +42,7 @@ describe('run --mediate (in-process)', function () {
   it('plans placeholders and OPENAI_BASE_URL for a mediatable capability', async () => {
     const result = await cv(['run', '--asset', 'app', '--capability', 'ai.openai.inference', '--mediate', '--dry-run', '--json'], home, {session})
     expect(result.code, result.stderr).to.equal(0)
-    expect(result.json.result.mediated).to.deep.equal([{provider: 'openai', baseUrlEnv: 'OPENAI_BASE_URL', upstream: 'https://api.openai.com/v1', placeholders: ['OPENAI_API_KEY']}])
+    expect(result.json.result.mediated).to.deep.equal([{provider: 'openai', baseUrlEnv: 'OPENAI_BASE_URL', baseUrlAliases: ['OPENAI_API_BASE'], upstream: 'https://api.openai.com/v1', placeholders: ['OPENAI_API_KEY']}])
   })
 
   it('refuses with exit 2 when a requested provider cannot be mediated, naming the capabilities that can', async () => {

@@ -42,7 +42,7 @@ describe('run --mediate end to end', function () {
     const providers = join(fx.home.dir, 'providers.json')
     writeFileSync(providers, JSON.stringify([
       {id: 'openai', name: 'OpenAI (test double)', capabilities: ['ai.openai.inference'], env: ['OPENAI_API_KEY'],
-        mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: `http://127.0.0.1:${port}/v1`}},
+        mediate: {baseUrlEnv: 'OPENAI_BASE_URL', baseUrlAliases: ['OPENAI_API_BASE'], upstream: `http://127.0.0.1:${port}/v1`}},
       // no base URL variable: cannot be mediated
       {id: 'anthropic', name: 'Anthropic (no mediation)', capabilities: ['ai.anthropic.inference'], env: ['ANTHROPIC_API_KEY']},
     ]))
@@ -63,6 +63,7 @@ describe('run --mediate end to end', function () {
     const env = JSON.parse(readFileSync(dump, 'utf8')) as Record<string, string>
     expect(env.OPENAI_API_KEY).to.match(/^cvm_[A-Za-z0-9_-]{43}$/)
     expect(env.OPENAI_BASE_URL).to.match(/^http:\/\/127\.0\.0\.1:\d+\/openai$/)
+    expect(env.OPENAI_API_BASE, 'the LangChain alias points at the same proxy').to.equal(env.OPENAI_BASE_URL)
     expect(result.stderr).to.include('OPENAI_BASE_URL=https://elsewhere.example/v1 from your environment is replaced')
     expect(seen.at(-1)).to.deep.equal({url: '/v1/chat/completions', auth: `Bearer ${fx.keys.openai}`})
     expect(result.stdout).to.include('status 200').and.include('"ok":true').and.include('[REDACTED:OPENAI_API_KEY]')
@@ -86,7 +87,7 @@ describe('run --mediate end to end', function () {
     expect(plan.mediated[0].placeholders).to.deep.equal(['OPENAI_API_KEY'])
     expect(plan.mediated[0].upstream).to.match(/^http:\/\/127\.0\.0\.1:\d+\/v1$/)
     const human = await fx.cli(['run', '--asset', 'shop', '--mediate', '--dry-run'])
-    expect(human.stdout).to.include('would inject a placeholder for OPENAI_API_KEY').and.include('would point OPENAI_BASE_URL at')
+    expect(human.stdout).to.include('would inject a placeholder for OPENAI_API_KEY').and.include('would point OPENAI_BASE_URL and OPENAI_API_BASE at')
   })
 
   it('stops forwarding as soon as the grant is revoked, without ending the run', async () => {

@@ -192,6 +192,8 @@ describe('runtime/mediation-plan', () => {
       expect(() => ok(bad), bad).to.throw(VaultError, /mediate\.upstream/)
     }
     expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_API_KEY', upstream: 'https://a.example'}}], 'provider file')).to.throw(/also a key name/)
+    expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_BASE_URL', baseUrlAliases: ['ACME_API_KEY'], upstream: 'https://a.example'}}], 'provider file')).to.throw(/baseUrlAliases\[0\]: "ACME_API_KEY" is also a key name/)
+    expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_BASE_URL', baseUrlAliases: ['ACME_BASE_URL'], upstream: 'https://a.example'}}], 'provider file')).to.throw(/listed twice/)
     expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_BASE_URL', upstream: 'https://a.example', header: 'authorization'}}], 'provider file')).to.throw(/unknown field/)
   })
 })

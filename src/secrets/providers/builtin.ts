@@ -62,7 +62,8 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
     },
     baseUrls: ['https://api.openai.com/v1'],
     // openai (npm, PyPI) and @ai-sdk/openai read OPENAI_BASE_URL
-    mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: 'https://api.openai.com/v1'},
+    // langchain-openai (PyPI) reads OPENAI_API_BASE
+    mediate: {baseUrlEnv: 'OPENAI_BASE_URL', baseUrlAliases: ['OPENAI_API_BASE'], upstream: 'https://api.openai.com/v1'},
   },
   {
     id: 'azure-openai',
@@ -111,7 +112,8 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
     },
     baseUrls: ['https://api.anthropic.com'],
     // @anthropic-ai/sdk, anthropic (PyPI) and @ai-sdk/anthropic read ANTHROPIC_BASE_URL (key in x-api-key, or Bearer for ANTHROPIC_AUTH_TOKEN)
-    mediate: {baseUrlEnv: 'ANTHROPIC_BASE_URL', upstream: 'https://api.anthropic.com'},
+    // @langchain/anthropic also reads ANTHROPIC_API_URL
+    mediate: {baseUrlEnv: 'ANTHROPIC_BASE_URL', baseUrlAliases: ['ANTHROPIC_API_URL'], upstream: 'https://api.anthropic.com'},
   },
   {
     id: 'google-gemini',

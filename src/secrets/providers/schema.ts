@@ -73,6 +73,8 @@ export const detectSchema = strictObject({
 export const mediationSchema = strictObject({
   /** the env var the SDKs read for the API's base URL, e.g. OPENAI_BASE_URL */
   baseUrlEnv: envNameSchema,
+  /** other names wrappers read for the same URL (LangChain's OPENAI_API_BASE); set to the same address */
+  baseUrlAliases: optional(array(envNameSchema)),
   /** where requests go: https, or plain http to a loopback host only (checked in validate.ts) */
   upstream: url(),
   /** a query parameter that may carry the key instead of the header (Gemini's ?key=) */

@@ -75,6 +75,11 @@ function mediationProblems(provider: Provider): ProviderProblem[] {
     problems.push({path: ['mediate', 'upstream'], message: 'must be a plain base URL, without credentials, query or fragment'})
   }
   if (provider.env.includes(mediate.baseUrlEnv)) problems.push({path: ['mediate', 'baseUrlEnv'], message: `"${mediate.baseUrlEnv}" is also a key name in env`})
+  const aliases = mediate.baseUrlAliases ?? []
+  for (const [index, name] of aliases.entries()) {
+    if (provider.env.includes(name)) problems.push({path: ['mediate', 'baseUrlAliases', index], message: `"${name}" is also a key name in env`})
+    if (name === mediate.baseUrlEnv || aliases.indexOf(name) !== index) problems.push({path: ['mediate', 'baseUrlAliases', index], message: `"${name}" is listed twice`})
+  }
   if (provider.credentialFile) problems.push({path: ['mediate'], message: 'a credentials-file provider cannot be mediated'})
   return problems
 }
