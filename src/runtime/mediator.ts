@@ -10,9 +10,10 @@
  * asset disabled or a provider killed during the run stops the next request, which plain
  * injection cannot do.
  */
-import {type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, createServer, request as httpRequest} from 'node:http'
+import {type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES, createServer, request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import type {AddressInfo} from 'node:net'
+import type {Duplex} from 'node:stream'
 
 import {sodium} from '../secrets/sodium.js'
 import type {Mediation} from '../secrets/providers/schema.js'
@@ -77,6 +78,22 @@ function sendError(res: ServerResponse, status: number, message: string): void {
   res.end(body)
 }
 
+/** An HTTP/1.1 response head written straight to a socket (upgrades have no ServerResponse). */
+function rawHead(status: number, message: string, headers: OutgoingHttpHeaders): string {
+  const lines = [`HTTP/1.1 ${status} ${message}`]
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    for (const item of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${item}`)
+  }
+  return `${lines.join('\r\n')}\r\n\r\n`
+}
+
+function rawError(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed) return
+  const body = JSON.stringify({error: {type: 'codex_vault_mediation', message: `codex-vault: ${message}`}})
+  socket.end(`${rawHead(status, STATUS_CODES[status] ?? 'Error', {'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close'})}${body}`)
+}
+
 /** Every placeholder of the route in `text` replaced by its key; `used` collects the keys swapped in. */
 function swapIn(text: string, keys: MediatedKey[], used: Set<MediatedKey>): string {
   let out = text
@@ -114,20 +131,22 @@ function scrubHeaders(headers: IncomingHttpHeaders, keys: MediatedKey[]): Outgoi
   return out
 }
 
+/** A request that may go upstream, or the status and message that refuse it. */
+type Admission =
+  | {ok: true; route: MediationRoute; tally: RouteStats; target: URL; headers: OutgoingHttpHeaders}
+  | {ok: false; status: number; message: string}
+
 export async function startMediator(routes: MediationRoute[], options: {now?: () => number} = {}): Promise<Mediator> {
   const now = options.now ?? Date.now
   const byProvider = new Map(routes.map((route) => [route.provider, route]))
   const stats: Record<string, RouteStats> = Object.fromEntries(routes.map((route) => [route.provider, {forwarded: 0, refused: 0, denied: 0, failed: 0}]))
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    req.on('error', () => res.destroy())
+  /** Route, placeholder and vault checks shared by plain requests and WebSocket upgrades. */
+  const admit = async (req: IncomingMessage): Promise<Admission> => {
     const url = new URL(req.url ?? '/', 'http://mediator.invalid')
     const [, providerId, ...rest] = url.pathname.split('/')
     const route = byProvider.get(providerId)
-    if (!route) {
-      req.resume()
-      return sendError(res, 404, `no mediated provider at /${providerId}; this run mediates ${[...byProvider.keys()].join(', ')}`)
-    }
+    if (!route) return {ok: false, status: 404, message: `no mediated provider at /${providerId}; this run mediates ${[...byProvider.keys()].join(', ')}`}
     const tally = stats[route.provider]
     const upstream = new URL(route.mediate.upstream)
     const target = new URL(upstream.href)
@@ -141,17 +160,26 @@ export async function startMediator(routes: MediationRoute[], options: {now?: ()
     const headers = upstreamHeaders(req.headers, route.keys, target.host, used)
     if (used.size === 0) {
       tally.refused++
-      req.resume()
-      return sendError(res, 401, `the request to /${route.provider} did not carry this run's placeholder key; only the program started by \`codex-vault run --mediate\` may use this address`)
+      return {ok: false, status: 401, message: `the request to /${route.provider} did not carry this run's placeholder key; only the program started by \`codex-vault run --mediate\` may use this address`}
     }
     const refusal = now() >= route.expiresAt
       ? `the grant for ${route.capability} has expired; approve again: codex-vault grant approve --asset ${route.asset} --capability ${route.capability}`
       : await route.stillAllowed?.() ?? null
     if (refusal !== null) {
       tally.denied++
-      req.resume()
-      return sendError(res, 403, `${route.provider} is no longer allowed for this run: ${refusal}`)
+      return {ok: false, status: 403, message: `${route.provider} is no longer allowed for this run: ${refusal}`}
     }
+    return {ok: true, route, tally, target, headers}
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    req.on('error', () => res.destroy())
+    const admission = await admit(req)
+    if (!admission.ok) {
+      req.resume()
+      return sendError(res, admission.status, admission.message)
+    }
+    const {route, tally, target, headers} = admission
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
     const outgoing = send(target, {method: req.method, headers}, (answer) => {
       tally.forwarded++
@@ -169,8 +197,55 @@ export async function startMediator(routes: MediationRoute[], options: {now?: ()
     req.pipe(outgoing)
   }
 
+  /**
+   * WebSocket APIs (OpenAI Realtime, Gemini Live): the handshake gets the same checks and the same
+   * key swap, then the two sockets are joined. Messages are passed through as they are: WebSocket
+   * frames cannot be scrubbed without parsing them, and providers do not echo keys in them.
+   */
+  // an upgraded connection leaves the server's books: close() must end these itself
+  const upgraded = new Set<Duplex>()
+  const track = (socket: Duplex) => {
+    upgraded.add(socket)
+    socket.once('close', () => upgraded.delete(socket))
+  }
+  const handleUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    track(socket)
+    socket.on('error', () => socket.destroy())
+    const admission = await admit(req)
+    if (!admission.ok) return rawError(socket, admission.status, admission.message)
+    const {route, tally, target, headers} = admission
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest
+    const outgoing = send(target, {method: req.method, headers: {...headers, connection: 'Upgrade', upgrade: req.headers.upgrade}})
+    outgoing.on('upgrade', (answer, upstream, upstreamHead) => {
+      track(upstream)
+      tally.forwarded++
+      socket.write(rawHead(101, answer.statusMessage ?? 'Switching Protocols', {...scrubHeaders(answer.headers, route.keys), connection: 'Upgrade', upgrade: answer.headers.upgrade}))
+      if (upstreamHead.length > 0) socket.write(upstreamHead)
+      if (head.length > 0) upstream.write(head)
+      upstream.on('error', () => socket.destroy())
+      socket.on('close', () => upstream.destroy())
+      upstream.on('close', () => socket.destroy())
+      upstream.pipe(socket)
+      socket.pipe(upstream)
+    })
+    // the provider answered without switching (an error page): relay it, scrubbed, and close
+    outgoing.on('response', (answer) => {
+      tally.forwarded++
+      socket.write(rawHead(answer.statusCode ?? 502, answer.statusMessage ?? '', {...scrubHeaders(answer.headers, route.keys), connection: 'close'}))
+      answer.pipe(createRedactStream(route.keys)).pipe(socket)
+    })
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      tally.failed++
+      rawError(socket, 502, `could not reach ${target.origin} for ${route.provider}: ${error.code ?? error.message}`)
+    })
+    outgoing.end()
+  }
+
   const server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => sendError(res, 500, `mediation failed: ${error.message}`))
+  })
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    handleUpgrade(req, socket, head).catch((error: Error) => rawError(socket, 500, `mediation failed: ${error.message}`))
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -184,8 +259,9 @@ export async function startMediator(routes: MediationRoute[], options: {now?: ()
     baseUrl: (provider) => `http://127.0.0.1:${port}/${provider}`,
     stats: () => structuredClone(stats),
     close: () => new Promise((resolve) => {
-      server.closeAllConnections()
       server.close(() => resolve())
+      server.closeAllConnections()
+      for (const socket of upgraded) socket.destroy()
     }),
   }
 }

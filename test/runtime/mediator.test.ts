@@ -1,4 +1,4 @@
-import {type IncomingMessage, type Server, createServer} from 'node:http'
+import {type IncomingMessage, type Server, createServer, request as httpRequest} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {expect} from 'chai'
@@ -145,6 +145,40 @@ describe('runtime/mediator', () => {
       ['/v1/messages', undefined, `Bearer ${key}`, undefined],
     ])
     expect(mediator.stats().anthropic.forwarded).to.equal(2)
+  })
+
+  it('mediates a WebSocket upgrade: the handshake gets the key, then bytes flow both ways; without the placeholder: 401', async () => {
+    const handshakes: (string | undefined)[] = []
+    upstream.server.on('upgrade', (req, socket) => {
+      handshakes.push(req.headers.authorization)
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: test\r\n\r\n')
+      socket.on('data', (data: Buffer) => socket.write(Buffer.concat([Buffer.from('echo:'), data])))
+    })
+    mediator = await startMediator([route()], {now: () => clock})
+    const open = (authorization: string) => new Promise<{status: number; socket?: import('node:net').Socket; body?: string}>((resolve) => {
+      const request = httpRequest(`${mediator!.baseUrl('openai')}/realtime?model=m`, {headers: {connection: 'Upgrade', upgrade: 'websocket', authorization, 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ=='}})
+      request.on('upgrade', (answer, socket) => resolve({status: answer.statusCode!, socket}))
+      request.on('response', (answer) => {
+        let body = ''
+        answer.on('data', (chunk) => (body += chunk))
+        answer.on('end', () => resolve({status: answer.statusCode!, body}))
+      })
+      request.end()
+    })
+    const opened = await open(`Bearer ${placeholder}`)
+    expect(opened.status).to.equal(101)
+    expect(handshakes).to.deep.equal([`Bearer ${key}`])
+    const echoed = await new Promise<string>((resolve) => {
+      opened.socket!.once('data', (data: Buffer) => resolve(data.toString()))
+      opened.socket!.write('hello')
+    })
+    expect(echoed).to.equal('echo:hello')
+    opened.socket!.destroy()
+    const refused = await open(`Bearer ${newPlaceholder()}`)
+    expect(refused.status).to.equal(401)
+    expect(refused.body).to.include('placeholder')
+    expect(handshakes).to.have.length(1)
+    expect(mediator.stats().openai).to.include({forwarded: 1, refused: 1})
   })
 
   it('scrubs the key from response headers too', async () => {
