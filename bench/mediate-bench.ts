@@ -23,8 +23,8 @@ const upstream = createServer((req, res) => {
 })
 await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
 const direct = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`
-const mediator = await startMediator([{asset: 'bench', provider: 'openai', capability: 'ai.openai.inference',
-  mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: direct}, keys: [{env: 'OPENAI_API_KEY', value: key, placeholder}], expiresAt: Date.now() + 3_600_000}])
+const mediator = await startMediator([{provider: 'openai', mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: direct},
+  keys: [{env: 'OPENAI_API_KEY', value: key, placeholder}], stillAllowed: async () => null}])
 
 async function time(base: string, secret: string, path: string, n: number): Promise<number> {
   const started = performance.now()

@@ -26,8 +26,8 @@ export function refusalNow(body: VaultBody, query: StillAllowedQuery, now: Date)
   if (body.killedProviders.some((entry) => entry.provider === query.provider)) return `provider ${query.provider} was stopped with the kill switch`
   for (const id of query.grants) {
     const grant = body.grants.find((candidate) => candidate.id === id)
-    const approve = grant ? `; approve again: codex-vault grant approve --asset ${query.asset} --capability ${grant.capability}` : ''
     if (!grant) return `grant ${id} no longer exists`
+    const approve = `; approve again: codex-vault grant approve --asset ${query.asset} --capability ${grant.capability}`
     if (grant.revoked) return `grant ${id} was revoked${grant.revokedReason ? ` (${grant.revokedReason})` : ''}${approve}`
     if (now.getTime() >= Date.parse(grant.expires)) return `grant ${id} expired at ${grant.expires}${approve}`
   }

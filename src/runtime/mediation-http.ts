@@ -7,6 +7,7 @@ import {type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse,
 import type {Duplex} from 'node:stream'
 
 import type {MediatedKey} from './mediator.js'
+import type {Redactor} from './redactor.js'
 
 /**
  * Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus what we set
@@ -14,12 +15,17 @@ import type {MediatedKey} from './mediator.js'
  */
 const NOT_FORWARDED = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect'])
 
+/** What the child's SDK gets instead of an upstream answer: the shape of a provider's JSON error. */
+function errorBody(message: string): string {
+  return JSON.stringify({error: {type: 'codex_vault_mediation', message: `codex-vault: ${message}`}})
+}
+
 export function sendError(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) {
     res.destroy()
     return
   }
-  const body = JSON.stringify({error: {type: 'codex_vault_mediation', message: `codex-vault: ${message}`}})
+  const body = errorBody(message)
   res.writeHead(status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)})
   res.end(body)
 }
@@ -36,7 +42,7 @@ export function rawHead(status: number, message: string, headers: OutgoingHttpHe
 
 export function rawError(socket: Duplex, status: number, message: string): void {
   if (socket.destroyed) return
-  const body = JSON.stringify({error: {type: 'codex_vault_mediation', message: `codex-vault: ${message}`}})
+  const body = errorBody(message)
   socket.end(`${rawHead(status, STATUS_CODES[status] ?? 'Error', {'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close'})}${body}`)
 }
 
@@ -67,11 +73,15 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, keys: MediatedKey
   return out
 }
 
-export function scrubHeaders(headers: IncomingHttpHeaders, keys: MediatedKey[]): OutgoingHttpHeaders {
+/**
+ * The answer's headers, hop-by-hop ones dropped, every form of every key masked as in the body.
+ * `redactor` is the route's, reused: each value is pushed and flushed whole, so none is held over.
+ */
+export function scrubHeaders(headers: IncomingHttpHeaders, redactor: Redactor): OutgoingHttpHeaders {
+  const scrub = (text: string) => Buffer.concat([redactor.push(Buffer.from(text)), redactor.flush()]).toString()
   const out: OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || NOT_FORWARDED.has(name)) continue
-    const scrub = (text: string) => keys.reduce((acc, key) => acc.split(key.value).join(`[REDACTED:${key.env}]`), text)
     out[name] = Array.isArray(value) ? value.map(scrub) : scrub(value)
   }
   return out

@@ -11,11 +11,8 @@ import {validateInjectedEnvName} from './env.js'
 
 export interface MediatedProvider {
   provider: string
-  capabilities: string[]
   mediate: Mediation
-  /** the earliest expiry among the grants behind it: requests are told apart by provider, not capability */
-  expires: string
-  /** the grants behind it, re-checked before each request */
+  /** the grants behind it, re-checked before each request (requests are told apart by provider, not capability) */
   grants: string[]
   /** the key entries it stands in for (several env names may carry one secret) */
   inject: AllowedCapability['inject']
@@ -37,12 +34,10 @@ export function planMediation(decision: RunDecision, catalog: Catalog): Mediated
     }
     const known = byProvider.get(item.provider)
     if (known) {
-      known.capabilities.push(item.capability)
-      if (item.grant.expires < known.expires) known.expires = item.grant.expires
       if (!known.grants.includes(item.grant.id)) known.grants.push(item.grant.id)
       for (const entry of item.inject) if (!known.inject.some((seen) => seen.env === entry.env)) known.inject.push(entry)
     } else {
-      byProvider.set(item.provider, {provider: item.provider, capabilities: [item.capability], mediate, expires: item.grant.expires, grants: [item.grant.id], inject: [...item.inject]})
+      byProvider.set(item.provider, {provider: item.provider, mediate, grants: [item.grant.id], inject: [...item.inject]})
     }
   }
   if (refused.length > 0) {
@@ -50,7 +45,7 @@ export function planMediation(decision: RunDecision, catalog: Catalog): Mediated
     throw new VaultError('INVALID_INPUT', `run --mediate: ${refused.join(', ')} cannot be mediated: no base URL variable of its SDKs is known, so its key would have to be injected`, {
       suggestions: [
         capabilities.length > 0 ? `mediate the others only: ${capabilities.map((c) => `--capability ${c}`).join(' ')}` : 'run without --mediate to inject the keys (masked in the output)',
-        'or describe the provider\'s base URL variable in a user provider (mediate: {baseUrlEnv, upstream, header}) with `codex-vault provider add FILE`',
+        'or describe the provider\'s base URL variable in a user provider (mediate: {baseUrlEnv, upstream}) with `codex-vault provider add FILE`',
       ],
       details: {providers: refused},
     })

@@ -18,7 +18,7 @@ import type {Duplex} from 'node:stream'
 import {sodium} from '../secrets/sodium.js'
 import type {Mediation} from '../secrets/providers/schema.js'
 import {rawError, rawHead, scrubHeaders, sendError, swapIn, upstreamHeaders} from './mediation-http.js'
-import {createRedactStream} from './redactor.js'
+import {Redactor, createRedactStream} from './redactor.js'
 
 export interface MediatedKey {
   /** the env name the key would have had (names it in [REDACTED:ENV] and in the stats) */
@@ -29,15 +29,11 @@ export interface MediatedKey {
 }
 
 export interface MediationRoute {
-  asset: string
   provider: string
-  capability: string
   mediate: Mediation
   keys: MediatedKey[]
-  /** epoch ms of the grant's expiry: later requests are refused without asking the vault */
-  expiresAt: number
-  /** null while the run's grants still hold, else why not (read from the vault per request) */
-  stillAllowed?: () => Promise<string | null>
+  /** null while the run's grants still hold (expiry included), else why not: asked before each request */
+  stillAllowed: () => Promise<string | null>
 }
 
 export interface RouteStats {
@@ -68,10 +64,16 @@ type Admission =
   | {ok: true; route: MediationRoute; tally: RouteStats; target: URL; headers: OutgoingHttpHeaders}
   | {ok: false; status: number; message: string}
 
-export async function startMediator(routes: MediationRoute[], options: {now?: () => number} = {}): Promise<Mediator> {
-  const now = options.now ?? Date.now
+export async function startMediator(routes: MediationRoute[]): Promise<Mediator> {
   const byProvider = new Map(routes.map((route) => [route.provider, route]))
   const stats: Record<string, RouteStats> = Object.fromEntries(routes.map((route) => [route.provider, {forwarded: 0, refused: 0, denied: 0, failed: 0}]))
+  // built once per route: a Redactor's forms and search table cost more than a response's headers
+  const headerRedactors = new Map<MediationRoute, Redactor>()
+  const headerRedactor = (route: MediationRoute) => {
+    let redactor = headerRedactors.get(route)
+    if (!redactor) headerRedactors.set(route, redactor = new Redactor(route.keys))
+    return redactor
+  }
 
   /** Route, placeholder and vault checks shared by plain requests and WebSocket upgrades. */
   const admit = async (req: IncomingMessage): Promise<Admission> => {
@@ -94,9 +96,7 @@ export async function startMediator(routes: MediationRoute[], options: {now?: ()
       tally.refused++
       return {ok: false, status: 401, message: `the request to /${route.provider} did not carry this run's placeholder key; only the program started by \`codex-vault run --mediate\` may use this address`}
     }
-    const refusal = now() >= route.expiresAt
-      ? `the grant for ${route.capability} has expired; approve again: codex-vault grant approve --asset ${route.asset} --capability ${route.capability}`
-      : await route.stillAllowed?.() ?? null
+    const refusal = await route.stillAllowed()
     if (refusal !== null) {
       tally.denied++
       return {ok: false, status: 403, message: `${route.provider} is no longer allowed for this run: ${refusal}`}
@@ -115,7 +115,7 @@ export async function startMediator(routes: MediationRoute[], options: {now?: ()
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
     const outgoing = send(target, {method: req.method, headers}, (answer) => {
       tally.forwarded++
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, scrubHeaders(answer.headers, route.keys))
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, scrubHeaders(answer.headers, headerRedactor(route)))
       answer.on('error', () => res.destroy())
       answer.pipe(createRedactStream(route.keys)).pipe(res)
     })
@@ -151,7 +151,7 @@ export async function startMediator(routes: MediationRoute[], options: {now?: ()
     outgoing.on('upgrade', (answer, upstream, upstreamHead) => {
       track(upstream)
       tally.forwarded++
-      socket.write(rawHead(101, answer.statusMessage ?? 'Switching Protocols', {...scrubHeaders(answer.headers, route.keys), connection: 'Upgrade', upgrade: answer.headers.upgrade}))
+      socket.write(rawHead(101, answer.statusMessage ?? 'Switching Protocols', {...scrubHeaders(answer.headers, headerRedactor(route)), connection: 'Upgrade', upgrade: answer.headers.upgrade}))
       if (upstreamHead.length > 0) socket.write(upstreamHead)
       if (head.length > 0) upstream.write(head)
       upstream.on('error', () => socket.destroy())
@@ -163,7 +163,7 @@ export async function startMediator(routes: MediationRoute[], options: {now?: ()
     // the provider answered without switching (an error page): relay it, scrubbed, and close
     outgoing.on('response', (answer) => {
       tally.forwarded++
-      socket.write(rawHead(answer.statusCode ?? 502, answer.statusMessage ?? '', {...scrubHeaders(answer.headers, route.keys), connection: 'close'}))
+      socket.write(rawHead(answer.statusCode ?? 502, answer.statusMessage ?? '', {...scrubHeaders(answer.headers, headerRedactor(route)), connection: 'close'}))
       answer.pipe(createRedactStream(route.keys)).pipe(socket)
     })
     outgoing.on('error', (error: NodeJS.ErrnoException) => {

@@ -132,15 +132,15 @@ async function startMediation(vault: AuthenticatedVault, plan: MediatedProvider[
       inject[entry.env] = key.placeholder
     }
     return {
-      asset: request.asset, provider: item.provider, capability: item.capabilities[0], mediate: item.mediate, keys: [...bySecret.values()], expiresAt: Date.parse(item.expires),
+      provider: item.provider, mediate: item.mediate, keys: [...bySecret.values()],
       stillAllowed: () => refusal({asset: request.asset, provider: item.provider, grants: item.grants}),
     }
   })
-  const mediator = await startMediator(routes, {now: () => request.now().getTime()})
+  const mediator = await startMediator(routes)
   for (const item of plan) {
     for (const name of baseUrlNames(item.mediate)) {
-      const mine = request.parentEnv[name]
-      if (mine && !request.cleanEnv) request.warn(`${name}=${mine} from your environment is replaced for this run; mediated requests go to ${item.mediate.upstream}`)
+      // the value is not echoed: a gateway URL may carry credentials (https://user:token@...)
+      if (request.parentEnv[name] && !request.cleanEnv) request.warn(`${name} from your environment is replaced for this run; mediated requests go to ${item.mediate.upstream}`)
       inject[name] = mediator.baseUrl(item.provider)
     }
   }

@@ -8,8 +8,8 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {type CliHome, makeHome, randomCanary} from '../helpers/cli.js'
-import {cv, generationOf} from '../helpers/in-process.js'
+import type {CliHome} from '../helpers/cli.js'
+import {cv, generationOf, homeWithSession} from '../helpers/in-process.js'
 
 describe('ci export (in-process)', function () {
   this.timeout(60_000)
@@ -18,10 +18,7 @@ describe('ci export (in-process)', function () {
 
   before(async function () {
     this.timeout(120_000)
-    home = makeHome('cv-cmd-ci-')
-    const passphrase = randomCanary()
-    expect((await cv(['init', '--kdf', 'interactive'], home, {passphrase})).code).to.equal(0)
-    session = (await cv(['unlock', '--json'], home, {passphrase})).json.result.token
+    ;({home, session} = await homeWithSession('cv-cmd-ci-'))
   })
 
   after(() => home.cleanup())

@@ -9,8 +9,8 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {type CliHome, makeHome, randomCanary} from '../helpers/cli.js'
-import {cv} from '../helpers/in-process.js'
+import type {CliHome} from '../helpers/cli.js'
+import {cv, homeWithSession} from '../helpers/in-process.js'
 import {anthropicCanary, openaiCanary, randomAlnum} from '../permissions/e2e-fixture.js'
 
 describe('run --mediate (in-process)', function () {
@@ -20,10 +20,7 @@ describe('run --mediate (in-process)', function () {
 
   before(async function () {
     this.timeout(120_000)
-    home = makeHome('cv-cmd-mediate-')
-    const passphrase = randomCanary()
-    expect((await cv(['init', '--kdf', 'interactive'], home, {passphrase})).code).to.equal(0)
-    session = (await cv(['unlock', '--json'], home, {passphrase})).json.result.token
+    ;({home, session} = await homeWithSession('cv-cmd-mediate-'))
     const app = join(home.dir, 'app')
     mkdirSync(app)
     writeFileSync(join(app, 'package.json'), JSON.stringify({name: 'app', dependencies: {openai: '4', stripe: '14'}}))

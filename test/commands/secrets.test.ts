@@ -8,8 +8,8 @@ import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {type CliHome, assertNoCanary, makeHome, randomCanary} from '../helpers/cli.js'
-import {cv, generationOf} from '../helpers/in-process.js'
+import {type CliHome, assertNoCanary, randomCanary} from '../helpers/cli.js'
+import {cv, generationOf, homeWithSession} from '../helpers/in-process.js'
 
 
 const PROVIDER = {
@@ -27,13 +27,7 @@ describe('secret and provider commands (in-process)', function () {
 
   before(async function () {
     this.timeout(120_000) // the first runCommand loads oclif and compiles the commands
-    home = makeHome('cv-cmd-secrets-')
-    const passphrase = randomCanary()
-    const init = await cv(['init', '--kdf', 'interactive'], home, {passphrase})
-    expect(init.code, init.stderr).to.equal(0)
-    const unlocked = await cv(['unlock', '--json'], home, {passphrase})
-    expect(unlocked.code, unlocked.stderr).to.equal(0)
-    session = unlocked.json.result.token
+    ;({home, session} = await homeWithSession('cv-cmd-secrets-'))
   })
 
   after(() => home.cleanup())

@@ -64,7 +64,8 @@ describe('run --mediate end to end', function () {
     expect(env.OPENAI_API_KEY).to.match(/^cvm_[A-Za-z0-9_-]{43}$/)
     expect(env.OPENAI_BASE_URL).to.match(/^http:\/\/127\.0\.0\.1:\d+\/openai$/)
     expect(env.OPENAI_API_BASE, 'the LangChain alias points at the same proxy').to.equal(env.OPENAI_BASE_URL)
-    expect(result.stderr).to.include('OPENAI_BASE_URL=https://elsewhere.example/v1 from your environment is replaced')
+    expect(result.stderr).to.include('OPENAI_BASE_URL from your environment is replaced')
+    expect(result.stderr, 'the parent value is not echoed').not.to.include('elsewhere.example')
     expect(seen.at(-1)).to.deep.equal({url: '/v1/chat/completions', auth: `Bearer ${fx.keys.openai}`})
     expect(result.stdout).to.include('status 200').and.include('"ok":true').and.include('[REDACTED:OPENAI_API_KEY]')
     for (const [where, text] of [['the child env', readFileSync(dump, 'utf8')], ['stdout', result.stdout], ['stderr', result.stderr], ['the audit log', readFileSync(`${fx.home.vault}.audit`)]] as const) {

@@ -4,7 +4,7 @@ import {readFileSync} from 'node:fs'
 import {runCommand} from '@oclif/test'
 
 import {parseVaultFile} from '../../src/secrets/vault-header.js'
-import type {CliHome} from './cli.js'
+import {type CliHome, makeHome, randomCanary} from './cli.js'
 
 const VARS = ['CODEX_VAULT_FILE', 'CODEX_VAULT_SESSION', 'CODEX_VAULT_PASSPHRASE', 'CODEX_VAULT_KEY', 'XDG_RUNTIME_DIR', 'XDG_DATA_HOME'] as const
 
@@ -39,3 +39,14 @@ export async function cv(args: string[], home: CliHome, env: {session?: string; 
 }
 
 export const generationOf = (home: CliHome) => parseVaultFile(readFileSync(home.vault)).header.generation
+
+/** A new home with a vault (fast KDF) and a session on it, made in-process; throws with the command's stderr on failure. */
+export async function homeWithSession(prefix: string): Promise<{home: CliHome; session: string}> {
+  const home = makeHome(prefix)
+  const passphrase = randomCanary()
+  const init = await cv(['init', '--kdf', 'interactive'], home, {passphrase})
+  if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`)
+  const unlocked = await cv(['unlock', '--json'], home, {passphrase})
+  if (unlocked.code !== 0) throw new Error(`unlock failed: ${unlocked.stderr}`)
+  return {home, session: unlocked.json.result.token}
+}
