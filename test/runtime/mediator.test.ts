@@ -217,6 +217,8 @@ describe('runtime/mediation-plan', () => {
     expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_API_KEY', upstream: 'https://a.example'}}], 'provider file')).to.throw(/also a key name/)
     expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_BASE_URL', baseUrlAliases: ['ACME_API_KEY'], upstream: 'https://a.example'}}], 'provider file')).to.throw(/baseUrlAliases\[0\]: "ACME_API_KEY" is also a key name/)
     expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_BASE_URL', baseUrlAliases: ['ACME_BASE_URL'], upstream: 'https://a.example'}}], 'provider file')).to.throw(/listed twice/)
+    // names run would refuse to set are refused when the provider is added, not at its first run
+    expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'NODE_OPTIONS', upstream: 'https://a.example'}}], 'provider file')).to.throw(/mediate\.baseUrlEnv: refusing to inject NODE_OPTIONS/)
     expect(() => validateProviders([{...base, mediate: {baseUrlEnv: 'ACME_BASE_URL', upstream: 'https://a.example', header: 'authorization'}}], 'provider file')).to.throw(/unknown field/)
   })
 })

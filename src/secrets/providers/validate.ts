@@ -4,6 +4,7 @@
  * reported with its field path, e.g. `[0].capabilities[1]: must be <domain>.<provider>.<action>`.
  */
 import {VaultError} from '../../cli/errors.js'
+import {validateInjectedEnvName} from '../../runtime/env.js'
 import {type Provider, providerSchema} from './schema.js'
 
 export interface ProviderProblem {
@@ -61,6 +62,16 @@ export function providerProblems(provider: Provider): ProviderProblem[] {
   return problems
 }
 
+/** `run` would refuse to set this name (PATH, NODE_OPTIONS, LD_*...): say so at `provider add`, not at the first run. */
+function injectionProblem(name: string): string | undefined {
+  try {
+    validateInjectedEnvName(name)
+    return undefined
+  } catch (error) {
+    return (error as Error).message.replace(/^run: /, '')
+  }
+}
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
 
 /** The key crosses the wire to `upstream`: only over TLS, or to this machine. */
@@ -75,8 +86,12 @@ function mediationProblems(provider: Provider): ProviderProblem[] {
     problems.push({path: ['mediate', 'upstream'], message: 'must be a plain base URL, without credentials, query or fragment'})
   }
   if (provider.env.includes(mediate.baseUrlEnv)) problems.push({path: ['mediate', 'baseUrlEnv'], message: `"${mediate.baseUrlEnv}" is also a key name in env`})
+  const injectable = injectionProblem(mediate.baseUrlEnv)
+  if (injectable) problems.push({path: ['mediate', 'baseUrlEnv'], message: injectable})
   const aliases = mediate.baseUrlAliases ?? []
   for (const [index, name] of aliases.entries()) {
+    const problem = injectionProblem(name)
+    if (problem) problems.push({path: ['mediate', 'baseUrlAliases', index], message: problem})
     if (provider.env.includes(name)) problems.push({path: ['mediate', 'baseUrlAliases', index], message: `"${name}" is also a key name in env`})
     if (name === mediate.baseUrlEnv || aliases.indexOf(name) !== index) problems.push({path: ['mediate', 'baseUrlAliases', index], message: `"${name}" is listed twice`})
   }
