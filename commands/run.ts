@@ -8,7 +8,7 @@ import {type DryRunPlan, dryRun, runApp} from '../src/runtime/run-app.js'
 export default class Run extends VaultCommand<DryRunPlan | {exitCode: number; signal: string | null; durationMs: number}> {
   static override summary = 'Run a command with exactly the keys its asset was granted, masked in its output.'
   static override description = `Checks, for every capability requested (default: the asset's bound capabilities): the asset is enabled, an active grant covers it, its provider was not killed, and a key is stored. The child gets the parent environment minus every CODEX_VAULT_* variable (or a minimal one with --clean-env) plus the granted keys under the provider's env names; it is spawned without a shell. Its stdout and stderr are masked ([REDACTED:ENV_NAME]) unless --no-mask; on a terminal it still gets a terminal. Signals are forwarded; the exit code is the child's (128+N when it died of signal N).
-With --mediate the keys never reach the child at all: it gets a random placeholder for each key and the provider's base URL variable (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, ...) pointing at a loopback proxy run by codex-vault, which accepts only requests that carry the placeholder, swaps in the real key, forwards to the provider over HTTPS, scrubs the key from the response, and re-checks the vault before each request (a revoked or expired grant, a disabled asset or a killed provider refuses the next one). Providers without a known base URL variable are refused.
+With --mediate the keys never reach the child at all: it gets a random placeholder for each key and the provider's base URL variable (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, ...) pointing at a loopback proxy run by codex-vault, which accepts only requests that carry the placeholder, swaps in the real key, forwards to the provider over HTTPS (through HTTPS_PROXY or ALL_PROXY when your environment sets one, minus NO_PROXY), scrubs the key from the response, and re-checks the vault before each request (a revoked or expired grant, a disabled asset or a killed provider refuses the next one). Providers without a known base URL variable are refused.
 On a terminal a missing grant is asked about; otherwise the run is denied (exit 6) with the exact \`grant approve\` command to run. --dry-run performs every check and starts nothing.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --asset shop -- npm start',
@@ -40,7 +40,7 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
           this.log(`would inject ${what} (${item.capability}, grant ${item.grant} until ${item.expires}${item.usesLeft === null ? '' : `, ${item.usesLeft} use(s) left`})`)
         }
         for (const item of plan.mediated ?? []) {
-          this.log(`would point ${[item.baseUrlEnv, ...(item.baseUrlAliases ?? [])].join(' and ')} at codex-vault's loopback proxy, which forwards to ${item.upstream} with the real key`)
+          this.log(`would point ${[item.baseUrlEnv, ...(item.baseUrlAliases ?? [])].join(' and ')} at codex-vault's loopback proxy, which forwards to ${item.upstream}${item.proxy ? ` through the proxy ${item.proxy}` : ''} with the real key`)
         }
         if (plan.allowed) this.log(`run --asset ${plan.asset} would be allowed`)
       }

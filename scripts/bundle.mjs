@@ -48,6 +48,21 @@ const sodiumPlugin = {
   },
 }
 
+/**
+ * https-proxy-agent logs through `debug`, and with DEBUG set it would print the proxy URL, which
+ * may carry the user's proxy credentials. The bundle gives it a logger that is always off (and
+ * skips loading debug and its tty probing on a mediated run's start).
+ */
+const silentDebug = {
+  name: 'silent-debug',
+  setup(build) {
+    build.onResolve({filter: /^debug$/}, (args) => (/(https-proxy-agent|agent-base)/.test(args.importer) ? {path: 'debug', namespace: 'cv-silent-debug'} : undefined))
+    build.onLoad({filter: /.*/, namespace: 'cv-silent-debug'}, () => ({
+      contents: 'module.exports = function createDebug() { const log = () => {}; log.enabled = false; return log }\n', loader: 'js',
+    }))
+  },
+}
+
 // One bundle per lean command: `run` does not load chalk, `status` does not load child_process.
 const entries = {run: 'dist/src/cli/lean-run.js', status: 'dist/src/cli/lean-status.js'}
 await Promise.all(Object.entries(entries).map(([name, entry]) => build({
@@ -58,7 +73,7 @@ await Promise.all(Object.entries(entries).map(([name, entry]) => build({
   format: 'cjs',
   target: 'node20',
   external: ['fs-ext', 'node-pty'],
-  plugins: [sodiumPlugin],
+  plugins: [sodiumPlugin, silentDebug],
   define: {'import.meta.url': '__cvImportMetaUrl'},
   banner: {js: "const __cvImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
   minify: !process.env.CV_NO_MINIFY,

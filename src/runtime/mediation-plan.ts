@@ -8,6 +8,7 @@ import type {Catalog} from '../secrets/providers/catalog.js'
 import type {Mediation} from '../secrets/providers/schema.js'
 import type {AllowedCapability, RunDecision} from './authorize.js'
 import {validateInjectedEnvName} from './env.js'
+import {upstreamProxy} from './proxy-env.js'
 
 export interface MediatedProvider {
   provider: string
@@ -52,6 +53,8 @@ export function planMediation(decision: RunDecision, catalog: Catalog): Mediated
   }
   const plan = [...byProvider.values()]
   for (const item of plan) {
+    // a proxy setting mediation cannot use is refused here, before the allow record, not at the first request
+    upstreamProxy(new URL(item.mediate.upstream))
     for (const name of baseUrlNames(item.mediate)) {
       validateInjectedEnvName(name)
       const clash = plan.find((other) => other !== item && baseUrlNames(other.mediate).includes(name))

@@ -10,14 +10,18 @@
  * asset disabled or a provider killed during the run stops the next request, which plain
  * injection cannot do.
  */
-import {type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, createServer, request as httpRequest} from 'node:http'
+import {type Agent, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, createServer, request as httpRequest} from 'node:http'
 import {request as httpsRequest} from 'node:https'
 import type {AddressInfo} from 'node:net'
 import type {Duplex} from 'node:stream'
+import type {TLSSocket} from 'node:tls'
+
+import {HttpsProxyAgent} from 'https-proxy-agent'
 
 import {sodium} from '../secrets/sodium.js'
 import type {Mediation} from '../secrets/providers/schema.js'
 import {rawError, rawHead, scrubHeaders, sendError, swapIn, upstreamHeaders} from './mediation-http.js'
+import {shownProxy, upstreamProxy} from './proxy-env.js'
 import {Redactor, createRedactStream} from './redactor.js'
 
 export interface MediatedKey {
@@ -61,11 +65,42 @@ export function newPlaceholder(): string {
 
 /** A request that may go upstream, or the status and message that refuse it. */
 type Admission =
-  | {ok: true; route: MediationRoute; tally: RouteStats; target: URL; headers: OutgoingHttpHeaders}
+  | {ok: true; route: MediationRoute; tally: RouteStats; target: URL; headers: OutgoingHttpHeaders; via: Via}
   | {ok: false; status: number; message: string}
+
+/** How requests reach a route's upstream: directly, or through the proxy the environment sets (one keep-alive agent per proxy). */
+interface Via {
+  agent?: Agent
+  /** ' through the proxy http://host:port', for messages; '' when direct */
+  shown: string
+}
+
+function routesOut(routes: MediationRoute[]): Map<MediationRoute, Via> {
+  const agents = new Map<string, Agent>()
+  return new Map(routes.map((route) => {
+    const proxy = upstreamProxy(new URL(route.mediate.upstream))
+    if (proxy === null) return [route, {shown: ''}]
+    let agent = agents.get(proxy.href)
+    if (!agent) agents.set(proxy.href, agent = new HttpsProxyAgent(proxy, {keepAlive: true}))
+    return [route, {agent, shown: ` through the proxy ${shownProxy(proxy)}`}]
+  }))
+}
+
+/**
+ * The proxy's own refusal of the tunnel (407, 403, 502...), or null. https-proxy-agent replays a
+ * refused CONNECT's answer as if it were the response; on an https route only the provider's own
+ * answer arrives over TLS. Relayed as it is, a 407 would make fetch-based SDKs report a bare
+ * network error, so the child gets a 502 that says what the proxy said.
+ */
+function proxyRefusal(answer: IncomingMessage, via: Via): string | null {
+  if (via.agent === undefined || (answer.socket as TLSSocket | null)?.encrypted) return null
+  const refusal = `the proxy answered ${answer.statusCode ?? '?'} ${answer.statusMessage ?? ''}`.trim()
+  return answer.statusCode === 407 ? `${refusal}; put the proxy's user and password in HTTPS_PROXY (http://user:password@host:port)` : refusal
+}
 
 export async function startMediator(routes: MediationRoute[]): Promise<Mediator> {
   const byProvider = new Map(routes.map((route) => [route.provider, route]))
+  const ways = routesOut(routes)
   const stats: Record<string, RouteStats> = Object.fromEntries(routes.map((route) => [route.provider, {forwarded: 0, refused: 0, denied: 0, failed: 0}]))
   // built once per route: a Redactor's forms and search table cost more than a response's headers
   const headerRedactors = new Map<MediationRoute, Redactor>()
@@ -101,7 +136,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
       tally.denied++
       return {ok: false, status: 403, message: `${route.provider} is no longer allowed for this run: ${refusal}`}
     }
-    return {ok: true, route, tally, target, headers}
+    return {ok: true, route, tally, target, headers, via: ways.get(route)!}
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -111,9 +146,15 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
       req.resume()
       return sendError(res, admission.status, admission.message)
     }
-    const {route, tally, target, headers} = admission
+    const {route, tally, target, headers, via} = admission
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
-    const outgoing = send(target, {method: req.method, headers}, (answer) => {
+    const outgoing = send(target, {method: req.method, headers, agent: via.agent}, (answer) => {
+      const refused = proxyRefusal(answer, via)
+      if (refused !== null) {
+        answer.resume()
+        tally.failed++
+        return sendError(res, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${refused}`)
+      }
       tally.forwarded++
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, scrubHeaders(answer.headers, headerRedactor(route)))
       answer.on('error', () => res.destroy())
@@ -121,7 +162,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     })
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       tally.failed++
-      sendError(res, 502, `could not reach ${target.origin} for ${route.provider}: ${error.code ?? error.message}`)
+      sendError(res, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${error.code ?? error.message}`)
     })
     res.on('close', () => {
       if (!res.writableFinished) outgoing.destroy()
@@ -145,9 +186,9 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     socket.on('error', () => socket.destroy())
     const admission = await admit(req)
     if (!admission.ok) return rawError(socket, admission.status, admission.message)
-    const {route, tally, target, headers} = admission
+    const {route, tally, target, headers, via} = admission
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
-    const outgoing = send(target, {method: req.method, headers: {...headers, connection: 'Upgrade', upgrade: req.headers.upgrade}})
+    const outgoing = send(target, {method: req.method, headers: {...headers, connection: 'Upgrade', upgrade: req.headers.upgrade}, agent: via.agent})
     outgoing.on('upgrade', (answer, upstream, upstreamHead) => {
       track(upstream)
       tally.forwarded++
@@ -162,13 +203,19 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     })
     // the provider answered without switching (an error page): relay it, scrubbed, and close
     outgoing.on('response', (answer) => {
+      const refused = proxyRefusal(answer, via)
+      if (refused !== null) {
+        answer.resume()
+        tally.failed++
+        return rawError(socket, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${refused}`)
+      }
       tally.forwarded++
       socket.write(rawHead(answer.statusCode ?? 502, answer.statusMessage ?? '', {...scrubHeaders(answer.headers, headerRedactor(route)), connection: 'close'}))
       answer.pipe(createRedactStream(route.keys)).pipe(socket)
     })
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       tally.failed++
-      rawError(socket, 502, `could not reach ${target.origin} for ${route.provider}: ${error.code ?? error.message}`)
+      rawError(socket, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${error.code ?? error.message}`)
     })
     outgoing.end()
   }
@@ -194,6 +241,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
       server.close(() => resolve())
       server.closeAllConnections()
       for (const socket of upgraded) socket.destroy()
+      for (const via of ways.values()) via.agent?.destroy()
     }),
   }
 }

@@ -20,6 +20,7 @@ import {registerRun} from './live-runs.js'
 import {liveRefusal} from './mediation-check.js'
 import {type MediatedProvider, baseUrlNames, planMediation} from './mediation-plan.js'
 import type {MediatedKey, Mediator} from './mediator.js'
+import {exemptMediatorFromProxies, shownProxy, upstreamProxy} from './proxy-env.js'
 import {resolveCommand} from './resolve-command.js'
 
 export interface RunRequest {
@@ -50,7 +51,7 @@ export interface DryRunPlan {
   inject: {env: string; capability: string; provider: string; grant: string; expires: string; usesLeft: number | null; fingerprint: string}[]
   denials: Denial[]
   /** with --mediate: the providers whose keys stay with codex-vault, and where their SDKs are pointed */
-  mediated?: {provider: string; baseUrlEnv: string; baseUrlAliases?: string[]; upstream: string; placeholders: string[]}[]
+  mediated?: {provider: string; baseUrlEnv: string; baseUrlAliases?: string[]; upstream: string; proxy?: string; placeholders: string[]}[]
 }
 
 const CI_RUN_VARS = ['GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'CI_JOB_ID', 'BUILDKITE_BUILD_ID', 'CIRCLE_WORKFLOW_ID', 'BUILD_ID']
@@ -99,10 +100,13 @@ export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest
 }
 
 function mediationSummary(plan: MediatedProvider[]): NonNullable<DryRunPlan['mediated']> {
-  return plan.map((item) => ({
-    provider: item.provider, baseUrlEnv: item.mediate.baseUrlEnv, ...(item.mediate.baseUrlAliases ? {baseUrlAliases: item.mediate.baseUrlAliases} : {}),
-    upstream: item.mediate.upstream, placeholders: item.inject.map((entry) => entry.env),
-  }))
+  return plan.map((item) => {
+    const proxy = upstreamProxy(new URL(item.mediate.upstream))
+    return {
+      provider: item.provider, baseUrlEnv: item.mediate.baseUrlEnv, ...(item.mediate.baseUrlAliases ? {baseUrlAliases: item.mediate.baseUrlAliases} : {}),
+      upstream: item.mediate.upstream, ...(proxy ? {proxy: shownProxy(proxy)} : {}), placeholders: item.inject.map((entry) => entry.env),
+    }
+  })
 }
 
 /** The audit log's flat data shape: one line per provider plus totals a query can compare. */
@@ -235,7 +239,8 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
       inject = started.inject
       cleanups.push(() => void mediator?.close())
     }
-    const env = buildChildEnv({parent: request.parentEnv, inject, clean: request.cleanEnv})
+    const built = buildChildEnv({parent: request.parentEnv, inject, clean: request.cleanEnv})
+    const env = mediator ? exemptMediatorFromProxies(built) : built
     const live = registerRun(runsDirFor(vault.path), {asset: request.asset, providers: allowed.allowed.map((item) => item.provider), capabilities: allowed.allowed.map((item) => item.capability)})
     let outcome: ChildOutcome
     try {

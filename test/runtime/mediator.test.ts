@@ -177,6 +177,78 @@ describe('runtime/mediator', () => {
     // the same forms as the body: here the key inside a base64 blob
     expect(response.headers.get('x-basic')).to.include('[REDACTED:OPENAI_API_KEY]')
   })
+
+  describe('through the proxy the environment sets (HTTPS_PROXY)', () => {
+    const proxyPassword = canary()
+    let saved: string | undefined
+    let proxy: Server | undefined
+    const connects: {target: string; headers: IncomingMessage['headers']}[] = []
+    const httpsRoute = () => route({mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: 'https://api.example.test/v1'}})
+
+    beforeEach(() => {
+      saved = process.env.HTTPS_PROXY
+      connects.length = 0
+    })
+    afterEach(() => {
+      if (saved === undefined) delete process.env.HTTPS_PROXY
+      else process.env.HTTPS_PROXY = saved
+      proxy?.close()
+      proxy = undefined
+    })
+
+    it('opens a CONNECT tunnel to the upstream with the proxy\'s credentials, and turns the proxy\'s refusal into a 502 that names it', async () => {
+      proxy = createServer()
+      proxy.on('connect', (req: IncomingMessage, socket) => {
+        connects.push({target: req.url!, headers: req.headers})
+        socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n')
+      })
+      await new Promise<void>((resolve) => proxy!.listen(0, '127.0.0.1', resolve))
+      process.env.HTTPS_PROXY = `http://corp-user:${encodeURIComponent(proxyPassword)}@127.0.0.1:${(proxy.address() as AddressInfo).port}`
+      mediator = await startMediator([httpsRoute()])
+      const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
+      const text = await response.text()
+      // a 407 relayed as it is would be a bare network error to fetch-based SDKs
+      expect(response.status).to.equal(502)
+      expect(text).to.include('through the proxy http://127.0.0.1:').and.include('407 Proxy Authentication Required').and.include('HTTPS_PROXY')
+      expect(text).not.to.include(proxyPassword)
+      expect(mediator.stats().openai).to.include({forwarded: 0, failed: 1})
+      expect(connects).to.have.length(1)
+      expect(connects[0].target).to.equal('api.example.test:443')
+      expect(connects[0].headers['proxy-authorization']).to.equal(`Basic ${Buffer.from(`corp-user:${proxyPassword}`).toString('base64')}`)
+      expect(JSON.stringify(connects[0].headers), 'the key travels only inside the tunnel').not.to.include(key)
+      expect(upstream.seen).to.have.length(0)
+    })
+
+    it('answers 502 naming the proxy by its origin, never its credentials, when the proxy is unreachable', async () => {
+      const closed = createServer()
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+      const port = (closed.address() as AddressInfo).port
+      await new Promise((resolve) => closed.close(resolve))
+      process.env.HTTPS_PROXY = `http://corp-user:${encodeURIComponent(proxyPassword)}@127.0.0.1:${port}`
+      mediator = await startMediator([httpsRoute()])
+      const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
+      const text = await response.text()
+      expect(response.status).to.equal(502)
+      expect(text).to.include(`https://api.example.test through the proxy http://127.0.0.1:${port}`).and.include('ECONNREFUSED')
+      expect(text).not.to.include(proxyPassword).and.not.include(encodeURIComponent(proxyPassword))
+      expect(mediator.stats().openai).to.include({failed: 1})
+    })
+
+    it('goes direct for an upstream NO_PROXY names', async () => {
+      process.env.HTTPS_PROXY = 'http://127.0.0.1:9'
+      const savedNoProxy = process.env.NO_PROXY
+      process.env.NO_PROXY = '.example.test'
+      try {
+        mediator = await startMediator([httpsRoute()])
+      } finally {
+        if (savedNoProxy === undefined) delete process.env.NO_PROXY
+        else process.env.NO_PROXY = savedNoProxy
+      }
+      const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
+      // api.example.test does not resolve: what matters is that the proxy was not named
+      expect(await response.text()).to.include('could not reach https://api.example.test for openai')
+    })
+  })
 })
 
 describe('runtime/mediation-plan', () => {
