@@ -38,6 +38,12 @@ export interface MediationRoute {
   keys: MediatedKey[]
   /** null while the run's grants still hold (expiry included), else why not: asked before each request */
   stillAllowed: () => Promise<string | null>
+  /**
+   * Told of the run's first request refused for want of a placeholder (401) and the first denied
+   * because the grant no longer holds (403), before the answer goes out: a decision the audit log
+   * should hold. Later ones are only counted, so a process hammering the port cannot flood the log.
+   */
+  onFirstRefusal?: (status: 401 | 403, reason: string) => Promise<void>
 }
 
 export interface RouteStats {
@@ -110,6 +116,16 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     return redactor
   }
 
+  const reported = new Map<MediationRoute, Set<number>>(routes.map((route) => [route, new Set()]))
+  const refuse = async (route: MediationRoute, status: 401 | 403, message: string): Promise<Admission> => {
+    const seen = reported.get(route)!
+    if (!seen.has(status)) {
+      seen.add(status)
+      await route.onFirstRefusal?.(status, message).catch(() => {})
+    }
+    return {ok: false, status, message}
+  }
+
   /** Route, placeholder and vault checks shared by plain requests and WebSocket upgrades. */
   const admit = async (req: IncomingMessage): Promise<Admission> => {
     const url = new URL(req.url ?? '/', 'http://mediator.invalid')
@@ -129,12 +145,12 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     const headers = upstreamHeaders(req.headers, route.keys, target.host, used)
     if (used.size === 0) {
       tally.refused++
-      return {ok: false, status: 401, message: `the request to /${route.provider} did not carry this run's placeholder key; only the program started by \`codex-vault run --mediate\` may use this address`}
+      return refuse(route, 401, `the request to /${route.provider} did not carry this run's placeholder key; only the program started by \`codex-vault run --mediate\` may use this address`)
     }
     const refusal = await route.stillAllowed()
     if (refusal !== null) {
       tally.denied++
-      return {ok: false, status: 403, message: `${route.provider} is no longer allowed for this run: ${refusal}`}
+      return refuse(route, 403, `${route.provider} is no longer allowed for this run: ${refusal}`)
     }
     return {ok: true, route, tally, target, headers, via: ways.get(route)!}
   }

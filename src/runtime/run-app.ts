@@ -138,6 +138,10 @@ async function startMediation(vault: AuthenticatedVault, plan: MediatedProvider[
     return {
       provider: item.provider, mediate: item.mediate, keys: [...bySecret.values()],
       stillAllowed: () => refusal({asset: request.asset, provider: item.provider, grants: item.grants}),
+      onFirstRefusal: (status: 401 | 403, reason: string) => recordOrWarn(vault, request, {
+        type: status === 403 ? 'run.mediation.deny' : 'run.mediation.refuse', outcome: 'deny', provider: item.provider, reason,
+        data: {command: basename(request.command), status, note: 'the first of this run; later ones are counted in run.exit'},
+      }),
     }
   })
   const mediator = await startMediator(routes)
@@ -151,12 +155,12 @@ async function startMediation(vault: AuthenticatedVault, plan: MediatedProvider[
   return {mediator, inject}
 }
 
-/** The effect already happened: a failed exit record is reported, not turned into a different exit code. */
-async function recordExit(vault: AuthenticatedVault, request: RunRequest, event: Omit<AuditEvent, 'asset'>): Promise<void> {
+/** The effect already happened (or is a refusal): a failed record is reported, not turned into a different exit code. */
+async function recordOrWarn(vault: AuthenticatedVault, request: RunRequest, event: Omit<AuditEvent, 'asset'>): Promise<void> {
   try {
     await vault.recordDenial({...event, asset: request.asset})
   } catch (error) {
-    request.warn(`could not record the end of the run in the audit log: ${(error as Error).message}`)
+    request.warn(`could not record ${event.type} in the audit log: ${(error as Error).message}`)
   }
 }
 
@@ -232,7 +236,7 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
       try {
         started = await startMediation(vault, mediation, values, request)
       } catch (error) {
-        await recordExit(vault, request, {type: 'run.error', outcome: 'error', reason: `mediation did not start: ${(error as Error).message}`, data: {command: commandName}})
+        await recordOrWarn(vault, request, {type: 'run.error', outcome: 'error', reason: `mediation did not start: ${(error as Error).message}`, data: {command: commandName}})
         throw error
       }
       mediator = started.mediator
@@ -249,12 +253,12 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
         get stdin() { return request.stdin }, stdinFd: request.stdinFd, stdout: request.stdout, stderr: request.stderr, onSpawn: (pid) => live.setChild(pid),
       })
     } catch (error) {
-      await recordExit(vault, request, {type: 'run.error', outcome: 'error', reason: (error as Error).message, data: {command: commandName}})
+      await recordOrWarn(vault, request, {type: 'run.error', outcome: 'error', reason: (error as Error).message, data: {command: commandName}})
       throw error
     } finally {
       live.remove()
     }
-    await recordExit(vault, request, {type: 'run.exit', outcome: 'ok', data: {
+    await recordOrWarn(vault, request, {type: 'run.exit', outcome: 'ok', data: {
       command: commandName, exitCode: outcome.exitCode, signal: outcome.signal, durationMs: Math.round(outcome.durationMs), pty: outcome.pty,
       ...(mediator ? mediationAudit(mediator) : {}),
     }})

@@ -91,14 +91,14 @@ describe('run --mediate end to end', function () {
     expect(human.stdout).to.include('would inject a placeholder for OPENAI_API_KEY').and.include('would point OPENAI_BASE_URL and OPENAI_API_BASE at')
   })
 
-  it('stops forwarding as soon as the grant is revoked, without ending the run', async () => {
+  it('stops forwarding as soon as the grant is revoked, without ending the run, and audits the first denial', async () => {
     const [ready, go] = [join(fx.markers, 'first-call-done'), join(fx.markers, 'go')]
-    // one call, then wait for the test to revoke the grant, then a second call
+    // one call, then wait for the test to revoke the grant, then two more calls
     const twoCalls = `
 const fs = require('fs')
 const call = () => fetch(process.env.OPENAI_BASE_URL + '/models', {headers: {authorization: 'Bearer ' + process.env.OPENAI_API_KEY}})
   .then(async (r) => console.log('status', r.status, await r.text()))
-call().then(() => { fs.writeFileSync(process.argv[1], ''); const wait = setInterval(() => { if (fs.existsSync(process.argv[2])) { clearInterval(wait); call() } }, 20) })
+call().then(() => { fs.writeFileSync(process.argv[1], ''); const wait = setInterval(() => { if (fs.existsSync(process.argv[2])) { clearInterval(wait); call().then(call) } }, 20) })
 `
     const run = fx.spawn(['run', '--asset', 'shop', '--mediate', '--', 'node', '-e', twoCalls, ready, go])
     expect(await waitForFile(ready), 'the first call finished').to.equal(true)
@@ -107,14 +107,20 @@ call().then(() => { fs.writeFileSync(process.argv[1], ''); const wait = setInter
     writeFileSync(go, '')
     const result = await run.done
     expect(result.code, explain(result)).to.equal(0)
-    const [first, second] = result.stdout.trim().split('\n')
+    const [first, second, third] = result.stdout.trim().split('\n')
     expect(first).to.match(/^status 200 /)
     expect(second).to.match(/^status 403 /)
+    expect(third).to.match(/^status 403 /)
     expect(second).to.include('was revoked (leaked)').and.include('codex-vault grant approve --asset shop --capability ai.openai.inference')
     assertNoCanary(result.stdout + result.stderr, [fx.keys.openai])
     const tail = await fx.cli(['audit', 'tail', '-n', '1', '--type', 'run.exit', '--json'])
     const [exit] = (JSON.parse(tail.stdout) as {result: {records: {data: Record<string, unknown>}[]}}).result.records
-    expect(exit.data).to.include({mediatedForwarded: 1, mediatedRefused: 1})
+    expect(exit.data).to.include({mediatedForwarded: 1, mediatedRefused: 2})
+    // the decision taken mid-run is in the log once, between the revocation and the exit
+    const log = (JSON.parse((await fx.cli(['audit', 'tail', '-n', '4', '--json'])).stdout) as {result: {records: {type: string; outcome: string; provider?: string; reason?: string}[]}}).result.records
+    expect(log.map((record) => record.type)).to.deep.equal(['run.allow', 'grant.revoke', 'run.mediation.deny', 'run.exit'])
+    expect(log[2]).to.include({outcome: 'deny', provider: 'openai'})
+    expect(log[2].reason).to.include('was revoked (leaked)')
     const again = await fx.cli(['grant', 'approve', '--asset', 'shop', '--capability', 'ai.openai.inference'])
     expect(again.code, explain(again)).to.equal(0)
   })

@@ -102,6 +102,42 @@ describe('runtime/mediator', () => {
     expect(mediator.stats().openai).to.deep.equal({forwarded: 1, refused: 0, denied: 1, failed: 0})
   })
 
+  it('reports the first 401 and the first 403 of the run (for the audit log) before answering, and only counts the rest', async () => {
+    let verdict: string | null = null
+    const reports: {status: number; reason: string; answered: boolean}[] = []
+    let answered = false
+    mediator = await startMediator([route({
+      stillAllowed: async () => verdict,
+      onFirstRefusal: async (status, reason) => {
+        // a slow audit write: the answer must wait for it
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        reports.push({status, reason, answered})
+      },
+    })])
+    const call = async (headers: Record<string, string>) => {
+      const response = await fetch(`${mediator!.baseUrl('openai')}/models`, {headers})
+      answered = true
+      await response.arrayBuffer()
+      answered = false
+      return response.status
+    }
+    expect([await call({}), await call({}), await call({authorization: 'Bearer nope'})]).to.deep.equal([401, 401, 401])
+    verdict = 'grant g_1 was revoked'
+    expect([await call({authorization: `Bearer ${placeholder}`}), await call({authorization: `Bearer ${placeholder}`})]).to.deep.equal([403, 403])
+    expect(reports.map(({status, answered}) => ({status, answered}))).to.deep.equal([{status: 401, answered: false}, {status: 403, answered: false}])
+    expect(reports[1].reason).to.equal('openai is no longer allowed for this run: grant g_1 was revoked')
+    expect(mediator.stats().openai).to.include({refused: 3, denied: 2})
+  })
+
+  it('still refuses when reporting the refusal fails', async () => {
+    mediator = await startMediator([route({stillAllowed: async () => 'asset shop was disabled', onFirstRefusal: async () => {
+      throw new Error('audit write failed')
+    }})])
+    const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
+    expect(response.status).to.equal(403)
+    expect(upstream.seen).to.have.length(0)
+  })
+
   it('answers 404 for a provider it does not mediate and 502 when the upstream is down', async () => {
     const closed = await fakeUpstream(() => ({body: ''}))
     closed.server.close()
