@@ -1,6 +1,7 @@
 import {execFileSync, spawnSync} from 'node:child_process'
 import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {Readable, Writable} from 'node:stream'
 
 import {expect} from 'chai'
 
@@ -20,6 +21,26 @@ describe('runtime/child', function () {
   let cleanup: () => void
   beforeEach(() => ({dir, cleanup} = tempDir()))
   afterEach(() => cleanup())
+
+  for (const mask of [null, [{env: 'K', value: 'some-secret-value-123'}]]) {
+    it(`keeps draining the child when our own output goes away, as with \`| head\` (mask ${mask ? 'on' : 'off'})`, async () => {
+      let writes = 0
+      // fails on its second write, as a closed pipe does with EPIPE
+      const broken = new Writable({write: (_chunk, _encoding, callback) => callback(++writes > 1 ? Object.assign(new Error('write EPIPE'), {code: 'EPIPE'}) : null)})
+      let stderr = ''
+      const collect = new Writable({write: (chunk, _encoding, callback) => {
+        stderr += chunk
+        callback()
+      }})
+      // 4 MB, far more than a pipe holds: a child nobody drains would block for ever
+      const script = `const b = Buffer.alloc(65536, 'x'); let n = 64; (function go() { while (n-- > 0) if (!process.stdout.write(b)) return process.stdout.once('drain', go); process.stderr.write('done') })()`
+      const outcome = await runChild({command: node, args: ['-e', script], env: {PATH: process.env.PATH ?? ''}, mask,
+        stdin: Readable.from([]) as unknown as NodeJS.ReadStream, stdout: broken as unknown as NodeJS.WriteStream, stderr: collect as unknown as NodeJS.WriteStream})
+      expect(outcome.exitCode).to.equal(0)
+      expect(stderr).to.equal('done')
+      expect(writes).to.be.greaterThan(1)
+    })
+  }
 
   it('passes exit code 37 through (masked and unmasked)', async () => {
     for (const mask of [null, []]) {
