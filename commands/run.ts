@@ -23,6 +23,7 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
     'clean-env': Flags.boolean({default: false, description: 'start the child from PATH, HOME, USER, LANG, TERM, TMPDIR, SHELL only'}),
     'dry-run': Flags.boolean({default: false, description: 'check and show what would be injected; start nothing, change nothing'}),
     mask: Flags.boolean({allowNo: true, default: true, description: 'mask injected values in the child\'s output (--no-mask hands it the real stdio)'}),
+    'while-granted': Flags.boolean({default: false, description: 'end the child (SIGTERM, then SIGKILL after 5 s) as soon as its grants stop holding: expiry, revocation, a disabled asset or a killed provider (checked once a second)'}),
     mediate: Flags.boolean({default: false, description: 'keep the keys out of the child: it gets placeholders and a base URL on a loopback proxy that adds the real key to each request'}),
   }
 
@@ -43,6 +44,10 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
           this.log(`would point ${[item.baseUrlEnv, ...(item.baseUrlAliases ?? [])].join(' and ')} at codex-vault's loopback proxy, which forwards to ${item.upstream}${item.proxy ? ` through the proxy ${item.proxy}` : ''} with the real key`)
         }
         if (plan.allowed) this.log(`run --asset ${plan.asset} would be allowed`)
+        if (plan.allowed && flags['while-granted'] && plan.inject.length > 0) {
+          const ends = plan.inject.map((item) => item.expires).sort()[0]
+          this.log(`with --while-granted the child would be ended at ${ends} (when the first grant expires), or sooner if a grant is revoked`)
+        }
       }
       if (!plan.allowed) {
         throw new VaultError('POLICY_DENY', `run --asset ${plan.asset} would be denied: ${plan.denials.map((denial) => denial.reason).join('; ')}`, {
@@ -53,7 +58,7 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
     }
     if (!command) throw usageError('run needs a command after --', ['codex-vault run --asset shop -- npm start'])
     const {outcome} = await runApp(vault, {
-      asset: flags.asset, capabilities: flags.capability, command, args, mask: flags.mask, cleanEnv: flags['clean-env'], mediate: flags.mediate, parentEnv: process.env,
+      asset: flags.asset, capabilities: flags.capability, command, args, mask: flags.mask, cleanEnv: flags['clean-env'], mediate: flags.mediate, whileGranted: flags['while-granted'], parentEnv: process.env,
       stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, now, warn: (message) => this.warn(message),
       approve: canPrompt(process.stdin, process.stderr) && !this.jsonEnabled() ? approvalPrompt(flags.asset, process.stdin, process.stderr) : undefined,
     })

@@ -19,6 +19,7 @@ export interface LeanRunArgs {
   mask: boolean
   cleanEnv: boolean
   mediate: boolean
+  whileGranted: boolean
   vault?: string
   lockTimeout: string
   passphraseStdin: boolean
@@ -29,7 +30,7 @@ export interface LeanRunArgs {
 const VALUE_FLAGS = new Set(['--asset', '--capability', '--vault', '--lock-timeout'])
 
 export function parseLeanRunArgv(argv: string[]): LeanRunArgs | null {
-  const parsed: Partial<LeanRunArgs> & {capabilities: string[]} = {capabilities: [], mask: true, cleanEnv: false, mediate: false, lockTimeout: '30s', passphraseStdin: false}
+  const parsed: Partial<LeanRunArgs> & {capabilities: string[]} = {capabilities: [], mask: true, cleanEnv: false, mediate: false, whileGranted: false, lockTimeout: '30s', passphraseStdin: false}
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]
     if (arg === '--') {
@@ -50,6 +51,7 @@ export function parseLeanRunArgv(argv: string[]): LeanRunArgs | null {
     else if (inline === undefined && arg === '--clean-env') parsed.cleanEnv = true
     // an agent's everyday flag: without it here, a mediated run would pay oclif's start (~4x)
     else if (inline === undefined && arg === '--mediate') parsed.mediate = true
+    else if (inline === undefined && arg === '--while-granted') parsed.whileGranted = true
     else if (inline === undefined && arg === '--passphrase-stdin') parsed.passphraseStdin = true
     else return null
   }
@@ -84,7 +86,7 @@ export async function leanRun(argv: string[]): Promise<number | null> {
     }
     vault = await bootVault(env, 'run')
     const {outcome} = await runApp(vault, {
-      asset: parsed.asset, capabilities: parsed.capabilities, command: parsed.command, args: parsed.args, mask: parsed.mask, cleanEnv: parsed.cleanEnv, mediate: parsed.mediate,
+      asset: parsed.asset, capabilities: parsed.capabilities, command: parsed.command, args: parsed.args, mask: parsed.mask, cleanEnv: parsed.cleanEnv, mediate: parsed.mediate, whileGranted: parsed.whileGranted,
       parentEnv: process.env, get stdin() { return process.stdin }, stdinFd: 0, stdout: process.stdout, stderr: process.stderr, now: () => new Date(), warn,
       approve: isatty(0) && process.stderr.isTTY ? approvalPrompt(parsed.asset, process.stdin, process.stderr) : undefined,
     })

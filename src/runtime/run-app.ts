@@ -16,6 +16,7 @@ import {type Denial, type RunDecision, authorizeRun} from './authorize.js'
 import {type ChildOutcome, disableCoreDumps, runChild} from './child.js'
 import {writeCredentialFile} from './credential-file.js'
 import {buildChildEnv, validateInjectedEnvName} from './env.js'
+import {STOP_GRACE_MS, type GrantWatch, watchGrants} from './grant-watch.js'
 import {registerRun} from './live-runs.js'
 import {liveRefusal} from './mediation-check.js'
 import {type MediatedProvider, baseUrlNames, planMediation} from './mediation-plan.js'
@@ -32,6 +33,8 @@ export interface RunRequest {
   cleanEnv: boolean
   /** hold the keys in a loopback proxy; the child gets placeholders and base URLs (mediator.ts) */
   mediate?: boolean
+  /** end the child once its grants stop holding: expiry, revocation, a disabled asset, a killed provider (grant-watch.ts) */
+  whileGranted?: boolean
   parentEnv: NodeJS.ProcessEnv
   /** may be a getter: it is read only when the child cannot simply inherit `stdinFd` */
   stdin: NodeJS.ReadStream
@@ -155,6 +158,39 @@ async function startMediation(vault: AuthenticatedVault, plan: MediatedProvider[
   return {mediator, inject}
 }
 
+/**
+ * --while-granted: re-checks the run's grants once a second; on the first refusal records a
+ * run.stop (the decision, before its effect), says why on stderr, and ends the child: SIGTERM,
+ * then SIGKILL after STOP_GRACE_MS unless it has exited by then.
+ */
+function watchWhileGranted(vault: AuthenticatedVault, request: RunRequest, allowed: RunDecision, pid: number, stop: {reason?: string; killTimer?: NodeJS.Timeout}): GrantWatch {
+  const refusal = liveRefusal(vault, request.now)
+  const queries = allowed.allowed.map((item) => ({asset: request.asset, provider: item.provider, grants: [item.grant.id]}))
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name)
+    } catch {}
+  }
+  return watchGrants({
+    check: async () => {
+      for (const query of queries) {
+        const reason = await refusal(query)
+        if (reason !== null) return reason
+      }
+      return null
+    },
+    onRefusal: async (reason) => {
+      const command = basename(request.command)
+      stop.reason = reason
+      await recordOrWarn(vault, request, {type: 'run.stop', outcome: 'deny', reason, data: {command, pid, graceMs: STOP_GRACE_MS}})
+      request.warn(`stopping ${command} (--while-granted): ${reason}`)
+      signal('SIGTERM')
+      stop.killTimer = setTimeout(() => signal('SIGKILL'), STOP_GRACE_MS)
+      stop.killTimer.unref()
+    },
+  })
+}
+
 /** The effect already happened (or is a refusal): a failed record is reported, not turned into a different exit code. */
 async function recordOrWarn(vault: AuthenticatedVault, request: RunRequest, event: Omit<AuditEvent, 'asset'>): Promise<void> {
   try {
@@ -247,20 +283,27 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     const env = mediator ? exemptMediatorFromProxies(built) : built
     const live = registerRun(runsDirFor(vault.path), {asset: request.asset, providers: allowed.allowed.map((item) => item.provider), capabilities: allowed.allowed.map((item) => item.capability)})
     let outcome: ChildOutcome
+    const stop: {watch?: GrantWatch; reason?: string; killTimer?: NodeJS.Timeout} = {}
     try {
       outcome = await runChild({
         command: request.command, args: request.args, env, mask: request.mask && !mediator ? mask.filter((m) => m.value.length >= 4) : null,
-        get stdin() { return request.stdin }, stdinFd: request.stdinFd, stdout: request.stdout, stderr: request.stderr, onSpawn: (pid) => live.setChild(pid),
+        get stdin() { return request.stdin }, stdinFd: request.stdinFd, stdout: request.stdout, stderr: request.stderr,
+        onSpawn: (pid) => {
+          live.setChild(pid)
+          if (request.whileGranted) stop.watch = watchWhileGranted(vault, request, allowed, pid, stop)
+        },
       })
     } catch (error) {
       await recordOrWarn(vault, request, {type: 'run.error', outcome: 'error', reason: (error as Error).message, data: {command: commandName}})
       throw error
     } finally {
+      stop.watch?.stop()
+      clearTimeout(stop.killTimer)
       live.remove()
     }
     await recordOrWarn(vault, request, {type: 'run.exit', outcome: 'ok', data: {
       command: commandName, exitCode: outcome.exitCode, signal: outcome.signal, durationMs: Math.round(outcome.durationMs), pty: outcome.pty,
-      ...(mediator ? mediationAudit(mediator) : {}),
+      ...(mediator ? mediationAudit(mediator) : {}), ...(stop.reason ? {stoppedBecause: stop.reason} : {}),
     }})
     return {outcome, plan: planOf(allowed)}
   } finally {
