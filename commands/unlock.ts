@@ -13,10 +13,12 @@ export default class Unlock extends VaultCommand<UnlockResult> {
   static override examples = [
     'eval "$(<%= config.bin %> <%= command.id %> --ttl 8h)"',
     'export CODEX_VAULT_SESSION="$(<%= config.bin %> <%= command.id %> --raw --passphrase-stdin < pass.txt)"',
+    'CODEX_VAULT_SESSION="$(<%= config.bin %> <%= command.id %> --run-only --raw --ttl 4h)" claude   # a coding agent that can run apps, not approve',
   ]
   static override flags = {
     raw: Flags.boolean({default: false, description: 'print the token alone'}),
     ttl: Flags.string({default: '1h', description: 'how long the session lasts (max 7d)'}),
+    'run-only': Flags.boolean({default: false, description: 'a session for a coding agent: it may run apps and look, but not approve grants, change secrets or providers, export, use --no-mask or answer run\'s approval prompt'}),
   }
 
   async run(): Promise<UnlockResult> {
@@ -25,10 +27,10 @@ export default class Unlock extends VaultCommand<UnlockResult> {
     if (ttlMs > MAX_SESSION_MS) throw usageError(`--ttl ${flags.ttl} is longer than the maximum session of 7d`)
     // unlock always asks for the passphrase: a session must not extend itself
     const vault = await this.openVault({ignoreSession: true})
-    const result = await startSession(vault, {env: process.env, ttlMs, now: new Date()})
+    const result = await startSession(vault, {env: process.env, ttlMs, now: new Date(), ...(flags['run-only'] ? {scope: 'run' as const} : {})})
     if (!this.jsonEnabled()) {
       process.stdout.write(flags.raw ? `${result.token}\n` : `export CODEX_VAULT_SESSION=${result.token}\n`)
-      process.stderr.write(`codex-vault: session ${result.sessionId.slice(0, 8)} unlocked until ${result.expiresAt}\n`)
+      process.stderr.write(`codex-vault: ${flags['run-only'] ? 'run-only ' : ''}session ${result.sessionId.slice(0, 8)} unlocked until ${result.expiresAt}\n`)
     }
     return result
   }

@@ -1,13 +1,15 @@
 /**
  * Sessions (`unlock`): the token `cvs1.<id>.<key>` lives only in the user's environment; the data
- * key wrapped under the token's key sits in a 0600 file whose expiry is bound as associated data,
- * so editing the expiry breaks decryption. Revocation is recorded in the vault body.
+ * key wrapped under the token's key sits in a 0600 file whose expiry and scope are bound as
+ * associated data, so editing either breaks decryption. Revocation is recorded in the vault body.
+ * A run-only session (`unlock --run-only`, for a coding agent) may run apps and look, not approve
+ * or change anything: session-scope.ts.
  */
 import {closeSync, constants, fstatSync, openSync, readSync, readdirSync, rmSync, unlinkSync} from 'node:fs'
 import {join} from 'node:path'
 // zod/mini (see secrets/providers/schema.ts for why)
 import '../secrets/zod-config.js' // first: jitless and English messages before any schema is built
-import {iso, literal, strictObject, string} from 'zod/mini'
+import {iso, literal, optional, strictObject, string} from 'zod/mini'
 
 import {VaultError} from '../cli/errors.js'
 import {canonicalJson} from '../secrets/canonical-json.js'
@@ -28,7 +30,11 @@ const sessionFileSchema = strictObject({
   expiresAt: iso.datetime(),
   nonce: string(),
   ct: string(),
+  scope: optional(literal('run')),
 })
+
+/** 'run': may run apps and look, not approve or change anything (unlock --run-only) */
+export type SessionScope = 'run'
 
 export function noSession(message: string): VaultError {
   return new VaultError('NO_SESSION', message, {
@@ -36,8 +42,9 @@ export function noSession(message: string): VaultError {
   })
 }
 
-const sessionAd = (file: {vaultId: string; sessionId: string; created: string; expiresAt: string}) =>
-  Buffer.from(`cv1/session|${file.vaultId}|${file.sessionId}|${file.created}|${file.expiresAt}`)
+// a full session's associated data is what it was before scopes existed, so its files stay valid
+const sessionAd = (file: {vaultId: string; sessionId: string; created: string; expiresAt: string; scope?: SessionScope}) =>
+  Buffer.from(`cv1/session|${file.vaultId}|${file.sessionId}|${file.created}|${file.expiresAt}${file.scope ? `|scope=${file.scope}` : ''}`)
 
 export const sessionDir = (env: NodeJS.ProcessEnv, vaultId: string) => join(sessionRoot(env), vaultId)
 
@@ -46,7 +53,7 @@ export interface NewSession {
   record: SessionRecord
 }
 
-export function createSession(env: NodeJS.ProcessEnv, vaultId: string, dek: Buffer, ttlMs: number, now: Date): NewSession {
+export function createSession(env: NodeJS.ProcessEnv, vaultId: string, dek: Buffer, ttlMs: number, now: Date, scope?: SessionScope): NewSession {
   const idBytes = randomBytes(16)
   const sessionKey = randomKey()
   try {
@@ -54,11 +61,11 @@ export function createSession(env: NodeJS.ProcessEnv, vaultId: string, dek: Buff
     const created = now.toISOString()
     const expiresAt = new Date(now.getTime() + ttlMs).toISOString()
     const nonce = randomBytes(NONCE_BYTES)
-    const ct = aeadEncrypt(sessionKey, nonce, dek, sessionAd({vaultId, sessionId, created, expiresAt}))
+    const ct = aeadEncrypt(sessionKey, nonce, dek, sessionAd({vaultId, sessionId, created, expiresAt, scope}))
     const dir = sessionDir(env, vaultId)
     ensurePrivateDir(dir)
-    writeFileAtomic(join(dir, sessionId), canonicalJson({v: 1, vaultId, sessionId, created, expiresAt, nonce: toB64(nonce), ct: toB64(ct)}))
-    return {token: `cvs1.${sessionId}.${toB64(sessionKey)}`, record: {id: sessionId, created, expiresAt, revoked: false}}
+    writeFileAtomic(join(dir, sessionId), canonicalJson({v: 1, vaultId, sessionId, created, expiresAt, nonce: toB64(nonce), ct: toB64(ct), ...(scope ? {scope} : {})}))
+    return {token: `cvs1.${sessionId}.${toB64(sessionKey)}`, record: {id: sessionId, created, expiresAt, revoked: false, ...(scope ? {scope} : {})}}
   } finally {
     wipe(sessionKey)
   }
@@ -85,6 +92,7 @@ function readSmallFile(path: string): Buffer | null {
 export interface OpenedSession {
   sessionId: string
   expiresAt: string
+  scope?: SessionScope
   /** the data key, in secure memory; the caller owns and wipes it */
   dek: Buffer
 }
@@ -116,7 +124,7 @@ export function openSession(env: NodeJS.ProcessEnv, token: string, vaultId: stri
       wipe(dek)
       throw noSession('the session has expired')
     }
-    return {sessionId, expiresAt: file.data.expiresAt, dek}
+    return {sessionId, expiresAt: file.data.expiresAt, dek, ...(file.data.scope ? {scope: file.data.scope} : {})}
   } finally {
     wipe(key)
   }

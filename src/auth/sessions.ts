@@ -1,12 +1,14 @@
 /** `unlock` and `lock`: sessions registered in the vault body, key material in session files. */
 import type {AuthenticatedVault} from '../cli/context.js'
 import type {VaultBody} from '../secrets/vault-schema.js'
-import {createSession, removeAllSessionFiles, removeSessionFile} from './session.js'
+import {type SessionScope, createSession, removeAllSessionFiles, removeSessionFile} from './session.js'
 
 export interface UnlockResult {
   token: string
   sessionId: string
   expiresAt: string
+  /** 'run' for a run-only session */
+  scope?: SessionScope
 }
 
 /** Drop records of sessions that ended more than a day ago so the body does not grow without bound. */
@@ -15,19 +17,19 @@ function pruneSessions(body: VaultBody, now: Date): void {
   body.sessions = body.sessions.filter((session) => Date.parse(session.expiresAt) > horizon)
 }
 
-export async function startSession(vault: AuthenticatedVault, options: {env: NodeJS.ProcessEnv; ttlMs: number; now: Date}): Promise<UnlockResult> {
-  const session = createSession(options.env, vault.header.vaultId, vault.keys.dek, options.ttlMs, options.now)
+export async function startSession(vault: AuthenticatedVault, options: {env: NodeJS.ProcessEnv; ttlMs: number; now: Date; scope?: SessionScope}): Promise<UnlockResult> {
+  const session = createSession(options.env, vault.header.vaultId, vault.keys.dek, options.ttlMs, options.now, options.scope)
   try {
     await vault.transact((body) => {
       pruneSessions(body, options.now)
       body.sessions.push(session.record)
-      return {result: undefined, events: [{type: 'session.unlock', outcome: 'ok', data: {session: session.record.id, expiresAt: session.record.expiresAt}}]}
+      return {result: undefined, events: [{type: 'session.unlock', outcome: 'ok', data: {session: session.record.id, expiresAt: session.record.expiresAt, ...(options.scope ? {scope: options.scope} : {})}}]}
     })
   } catch (error) {
     removeSessionFile(options.env, vault.header.vaultId, session.record.id)
     throw error
   }
-  return {token: session.token, sessionId: session.record.id, expiresAt: session.record.expiresAt}
+  return {token: session.token, sessionId: session.record.id, expiresAt: session.record.expiresAt, ...(options.scope ? {scope: options.scope} : {})}
 }
 
 export interface LockResult {

@@ -15,7 +15,7 @@ export interface VaultStatus {
   kdf?: string
   generation?: number
   locked: boolean
-  session?: {id: string; expiresAt: string} | null
+  session?: {id: string; expiresAt: string; scope?: 'run'} | null
   counts?: {secrets: number; assets: number; activeGrants: number; activeSessions: number; userProviders: number; killedProviders: number}
   audit?: {seq: number; head: string} | null
   steps: StatusStep[]
@@ -35,7 +35,7 @@ export function headerStatus(vaultPath: string, parsed: ParsedVaultFile): VaultS
 }
 
 function authDetail(vault: AuthenticatedVault): string {
-  if (vault.via.kind === 'session') return `session until ${vault.via.expiresAt}`
+  if (vault.via.kind === 'session') return `${vault.via.scope === 'run' ? 'run-only session' : 'session'} until ${vault.via.expiresAt}`
   if (vault.via.kind === 'passphrase') return 'passphrase'
   const marker = vault.body.ciExport
   return marker ? `ci export key: asset ${marker.asset} only, until ${marker.expires}` : 'ci export key'
@@ -49,7 +49,7 @@ export function unlockedStatus(base: VaultStatus, vault: AuthenticatedVault, now
     ...base,
     locked: false,
     generation: vault.header.generation,
-    session: vault.via.kind === 'session' ? {id: vault.via.sessionId, expiresAt: vault.via.expiresAt} : null,
+    session: vault.via.kind === 'session' ? {id: vault.via.sessionId, expiresAt: vault.via.expiresAt, ...(vault.via.scope ? {scope: vault.via.scope} : {})} : null,
     counts: {
       secrets: body.secrets.length,
       assets: body.assets.length,

@@ -12,7 +12,8 @@ import {AuditLog} from '../audit/log.js'
 import {checkCiVault, readCiKey} from '../auth/ci-vault.js'
 import {auditPathFor, auditSegmentBytes} from '../auth/paths.js'
 import {readPassphrase, type PassphraseSource} from '../auth/passphrase.js'
-import {noSession, openSession} from '../auth/session.js'
+import {noSession, openSession, type SessionScope} from '../auth/session.js'
+import {checkSessionScope} from '../auth/session-scope.js'
 import {wipe} from '../secrets/crypto.js'
 import type {Catalog} from '../secrets/providers/catalog.js'
 import {openBody, unwrapWithKey, unwrapWithPassphrase} from '../secrets/vault-codec.js'
@@ -32,7 +33,7 @@ export interface CommandEnv extends PassphraseSource {
 
 export interface AuthenticatedVault extends OpenedVault {
   /** how this command authenticated */
-  via: {kind: 'session'; sessionId: string; expiresAt: string} | {kind: 'passphrase'} | {kind: 'ci-key'}
+  via: {kind: 'session'; sessionId: string; expiresAt: string; scope?: SessionScope} | {kind: 'passphrase'} | {kind: 'ci-key'}
   catalog(): Promise<Catalog>
   transact<T>(mutate: (body: VaultBody) => TransactionOutcome<T> | Promise<TransactionOutcome<T>>): Promise<T>
   /** one sealed audit record (a denial, a run's exit) with the anchor moved to it; the body is otherwise unchanged */
@@ -70,7 +71,7 @@ async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: Boo
   if (options.passphrase) return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, options.passphrase)), via: {kind: 'passphrase'}}
   if (token !== undefined && token !== '' && !options.ignoreSession) {
     const session = openSession(env.env, token, parsed.header.vaultId, env.now())
-    return {keys: vaultKeysFrom(session.dek), via: {kind: 'session', sessionId: session.sessionId, expiresAt: session.expiresAt}}
+    return {keys: vaultKeysFrom(session.dek), via: {kind: 'session', sessionId: session.sessionId, expiresAt: session.expiresAt, ...(session.scope ? {scope: session.scope} : {})}}
   }
   const ciKey = readCiKey(env.env)
   if (ciKey !== null) {
@@ -128,6 +129,9 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
       const sessionId = unlocked.via.sessionId
       const record = body.sessions.find((session) => session.id === sessionId)
       if (!record || record.revoked) throw noSession('the session was ended (`codex-vault lock`) or belongs to an older copy of the vault')
+      // the file's scope is bound to its wrapped key; the vault's record must agree with it
+      if (record.scope !== unlocked.via.scope) throw noSession('the session file does not match the vault\'s record of the session')
+      checkSessionScope(unlocked.via.scope, command)
     }
     checkClock(body, env.now())
     checkCiVault(body, command, env.now())
@@ -135,8 +139,9 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
   } catch (error) {
     keys?.wipe()
     const code = error instanceof VaultError ? error.code : 'INTERNAL'
-    if (DENIAL_TYPES[code] && !(code === 'NO_SESSION' && error instanceof VaultError && error.message.startsWith('the vault is locked'))) {
-      await recordUnsealedDenial(env.vaultPath, {type: DENIAL_TYPES[code], outcome: 'deny', reason: (error as Error).message, data: {command}})
+    const type = (error instanceof VaultError && typeof error.details?.auditType === 'string' ? error.details.auditType : undefined) ?? DENIAL_TYPES[code]
+    if (type && !(code === 'NO_SESSION' && error instanceof VaultError && error.message.startsWith('the vault is locked'))) {
+      await recordUnsealedDenial(env.vaultPath, {type, outcome: 'deny', reason: (error as Error).message, data: {command}})
     }
     throw error
   }

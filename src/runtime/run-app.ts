@@ -9,6 +9,7 @@ import type {AuditEvent} from '../audit/events.js'
 import {runsDirFor} from '../auth/paths.js'
 import type {AuthenticatedVault} from '../cli/context.js'
 import {VaultError} from '../cli/errors.js'
+import {RUN_ONLY_SESSION} from '../auth/session-scope.js'
 import {approveGrant} from '../permissions/grants.js'
 import {wipe} from '../secrets/crypto.js'
 import {decryptSecret} from '../secrets/secret-crypto.js'
@@ -70,20 +71,28 @@ export function planOf(decision: RunDecision): DryRunPlan {
   }
 }
 
-function denialError(decision: RunDecision): VaultError {
+function denialError(decision: RunDecision, runOnly: boolean): VaultError {
   const reasons = decision.denials.map((denial) => denial.reason).join('; ')
+  const fixes = [...new Set(decision.denials.map((denial) => denial.fix))]
   return new VaultError('POLICY_DENY', `run denied for asset ${decision.asset}: ${reasons}`, {
-    suggestions: [...new Set(decision.denials.map((denial) => denial.fix))],
+    // an agent holding a run-only session reads these too: say that they are the owner's to run
+    suggestions: runOnly ? fixes.map((fix) => `${fix}   (for the vault's owner, in their own shell: this is ${RUN_ONLY_SESSION})`) : fixes,
     details: {denials: decision.denials},
   })
+}
+
+/** A run-only session (unlock --run-only): what a coding agent holds. See session-scope.ts. */
+function isRunOnly(vault: AuthenticatedVault): boolean {
+  return vault.via.kind === 'session' && vault.via.scope === 'run'
 }
 
 async function decide(vault: AuthenticatedVault, request: RunRequest): Promise<RunDecision> {
   const catalog = await vault.catalog()
   let decision = authorizeRun(vault.body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
   const askable = decision.denials.filter((denial) => denial.code === 'no-grant' || denial.code === 'provider-killed')
-  // an exported (CI) vault's grants are fixed at export: no approving at its run prompt
-  if (request.approve && vault.body.ciExport === undefined && askable.length > 0 && askable.length === decision.denials.length) {
+  // an exported (CI) vault's grants are fixed at export, and a run-only session (an agent, which
+  // could answer the prompt itself) may not approve: no approving at the run prompt for either
+  if (request.approve && vault.body.ciExport === undefined && !isRunOnly(vault) && askable.length > 0 && askable.length === decision.denials.length) {
     for (const denial of askable) {
       const ttlMs = await request.approve(denial)
       if (ttlMs === null) return decision
@@ -203,11 +212,19 @@ async function recordOrWarn(vault: AuthenticatedVault, request: RunRequest, even
 /** Returns the exit code to leave with: the child's, or 128+N for signal N. */
 export async function runApp(vault: AuthenticatedVault, request: RunRequest): Promise<{outcome: ChildOutcome; plan: DryRunPlan}> {
   const commandName = basename(request.command)
+  if (isRunOnly(vault) && !request.mask && !request.mediate) {
+    // unmasked output is how an agent would read the key: the one reveal a run-only session must not have
+    const reason = `--no-mask is not allowed with ${RUN_ONLY_SESSION}: unmasked output would show the key`
+    await vault.recordDenial({type: 'run.deny', outcome: 'deny', asset: request.asset, reason, data: {command: commandName}})
+    throw new VaultError('POLICY_DENY', `run denied for asset ${request.asset}: ${reason}`, {
+      suggestions: ['run it masked (without --no-mask), or with --mediate so that the key never enters the child'],
+    })
+  }
   const decision = await decide(vault, request)
   if (decision.denials.length > 0) {
     await vault.recordDenial({type: 'run.deny', outcome: 'deny', asset: request.asset, reason: decision.denials.map((d) => d.reason).join('; '),
       data: {capabilities: decision.requested, command: commandName}})
-    throw denialError(decision)
+    throw denialError(decision, isRunOnly(vault))
   }
   for (const item of decision.allowed) for (const entry of item.inject) validateInjectedEnvName(entry.env)
   // a missing command must not consume a grant use or leave an allow record for a run that never was
@@ -243,7 +260,7 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     }}]}
   })
   await coreDumpsOff
-  if (allowed.denials.length > 0) throw denialError(allowed)
+  if (allowed.denials.length > 0) throw denialError(allowed, isRunOnly(vault))
 
   let inject: Record<string, string> = {}
   const mask: {env: string; value: string}[] = []

@@ -17,6 +17,8 @@ export const sessionRecordSchema = strictObject({
   created: isoTime,
   expiresAt: isoTime,
   revoked: boolean(),
+  /** 'run': a run-only session (unlock --run-only); absent: a full one */
+  scope: optional(literal('run')),
 })
 
 export const secretRecordSchema = strictObject({

@@ -25,17 +25,17 @@ describe('run asks for approval on a terminal', function () {
   after(() => fx?.cleanup())
 
   /** Runs `run --asset shop` in tmux, answers the prompt, and returns the pane and the exit code. */
-  async function answer(reply: string, name: string): Promise<{pane: string; code: number}> {
+  async function answer(reply: string, name: string, token = fx.token): Promise<{pane: string; code: number}> {
     const socket = `cv-approve-${process.pid}-${Date.now()}`
     const done = join(fx.markers, `${name}-exit`)
-    const vars = {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: fx.home.dir, CODEX_VAULT_FILE: fx.home.vault, XDG_RUNTIME_DIR: fx.home.runtimeDir, CODEX_VAULT_SESSION: fx.token, TERM: 'xterm-256color'}
+    const vars = {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: fx.home.dir, CODEX_VAULT_FILE: fx.home.vault, XDG_RUNTIME_DIR: fx.home.runtimeDir, CODEX_VAULT_SESSION: token, TERM: 'xterm-256color'}
     const assignments = Object.entries(vars).map(([key, value]) => `${key}='${value}'`).join(' ')
     const command = `cd '${ROOT}' && env -i ${assignments} '${process.execPath}' '${BIN}' run --asset shop -- node -e 'console.log("child:", process.env.OPENAI_API_KEY)'; echo $? > '${done}'; sleep 5`
     const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'})
     try {
       expect(tmux('-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '30', '-s', socket, command).status).to.equal(0)
       const deadline = Date.now() + 60_000
-      while (!tmux('capture-pane', '-p', '-t', socket).stdout.includes('[y/N/duration]') && Date.now() < deadline) await sleep(200)
+      while (!tmux('capture-pane', '-p', '-t', socket).stdout.includes('[y/N/duration]') && !existsSync(done) && Date.now() < deadline) await sleep(200)
       tmux('send-keys', '-t', socket, reply, 'Enter')
       expect(await waitForFile(done, 60_000), 'the run never finished').to.equal(true)
       await sleep(200)
@@ -52,6 +52,17 @@ describe('run asks for approval on a terminal', function () {
     expect(pane).to.include('asset shop requests ai.openai.inference — approve for 1h? [y/N/duration]')
     expect(code).to.equal(6)
     expect(pane).to.include('codex-vault grant approve --asset shop --capability ai.openai.inference')
+    const grants = JSON.parse((await fx.cli(['grant', 'list', '--asset', 'shop', '--all', '--json'])).stdout).result.grants
+    expect(grants).to.deep.equal([])
+  })
+
+  it('does not ask with a run-only session: an agent driving the terminal could answer for the owner', async () => {
+    const unlock = await fx.cli(['unlock', '--run-only', '--raw', '--passphrase-stdin'], {input: fx.passphrase})
+    expect(unlock.code, unlock.stderr).to.equal(0)
+    const {pane, code} = await answer('2h', 'run-only', unlock.stdout.trim())
+    expect(code).to.equal(6)
+    expect(pane).not.to.include('[y/N/duration]')
+    expect(pane).to.include('for the vault\'s owner, in their own shell')
     const grants = JSON.parse((await fx.cli(['grant', 'list', '--asset', 'shop', '--all', '--json'])).stdout).result.grants
     expect(grants).to.deep.equal([])
   })

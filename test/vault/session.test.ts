@@ -52,6 +52,27 @@ describe('sessions', () => {
     expect(readdirSync(sessionDir(env, vaultId))).to.have.length(1)
   })
 
+  it('binds a run-only scope to the wrapped key: dropping it, or adding it to a full session, breaks the session', () => {
+    const runOnly = createSession(env, vaultId, dek, HOUR, now, 'run')
+    expect(runOnly.record.scope).to.equal('run')
+    const opened = openSession(env, runOnly.token, vaultId, now)
+    expect(opened.scope).to.equal('run')
+    expect(opened.dek.equals(dek)).to.equal(true)
+    const edited = JSON.parse(readFileSync(fileOf(runOnly.token), 'utf8')) as Record<string, unknown>
+    delete edited.scope
+    writeFileSync(fileOf(runOnly.token), JSON.stringify(edited))
+    expectNoSession(() => openSession(env, runOnly.token, vaultId, now))
+
+    const full = createSession(env, vaultId, dek, HOUR, now)
+    expect(full.record).not.to.have.property('scope')
+    expect(openSession(env, full.token, vaultId, now)).not.to.have.property('scope')
+    const widened = JSON.parse(readFileSync(fileOf(full.token), 'utf8')) as Record<string, unknown>
+    writeFileSync(fileOf(full.token), JSON.stringify({...widened, scope: 'run'}))
+    expectNoSession(() => openSession(env, full.token, vaultId, now))
+    writeFileSync(fileOf(full.token), JSON.stringify({...widened, scope: 'admin'}))
+    expectNoSession(() => openSession(env, full.token, vaultId, now))
+  })
+
   it('falls back to ~/.cache/codex-vault without XDG_RUNTIME_DIR', () => {
     const home = {HOME: t.dir}
     const {token} = createSession(home, vaultId, dek, HOUR, now)
