@@ -49,7 +49,8 @@ CI_KEY=$(printf '%s\n' "$EXPORT" | sed -n 's/^CODEX_VAULT_KEY=//p')
 step "in CI: no passphrase, no session, just the file and the key" "CODEX_VAULT_FILE=ci/shop.cv CODEX_VAULT_KEY=... codex-vault run --asset shop -- node index.js"
 (cd "$DEMO/shop" && env -u CODEX_VAULT_SESSION CODEX_VAULT_FILE="$DEMO/ci/shop.cv" CODEX_VAULT_KEY="$CI_KEY" $CV run --asset shop -- node index.js)
 
-step "for a coding agent: --mediate keeps the key out of its process altogether" "codex-vault run --asset shop --mediate -- node agent.mjs"
+step "for a coding agent: a run-only session, and --mediate keeps the key out of its process altogether" 'CODEX_VAULT_SESSION="$(codex-vault unlock --run-only --raw)" codex-vault run --asset shop --mediate -- node agent.mjs'
+AGENT_SESSION=$(printf %s "$PASSPHRASE" | $CV unlock --run-only --raw --ttl 15m --passphrase-stdin 2>/dev/null)
 # the demo has no network: a local stand-in plays api.openai.com (a user provider points OpenAI's mediation at it)
 exec 3< <(EXPECTED_KEY="$FAKE_KEY" exec node examples/openai-stand-in.mjs)
 STAND_IN_PID=$!
@@ -57,14 +58,17 @@ trap 'kill $STAND_IN_PID 2>/dev/null; rm -rf "$DEMO"' EXIT
 read -r PORT <&3
 printf '{"id":"openai","name":"OpenAI (demo stand-in)","capabilities":["ai.openai.inference"],"env":["OPENAI_API_KEY"],"mediate":{"baseUrlEnv":"OPENAI_BASE_URL","upstream":"http://127.0.0.1:%s/v1"}}\n' "$PORT" > "$DEMO/openai-stand-in.json"
 $CV provider add "$DEMO/openai-stand-in.json" >/dev/null
-$CV run --asset shop --mediate -- node examples/agent.mjs
+CODEX_VAULT_SESSION=$AGENT_SESSION $CV run --asset shop --mediate -- node examples/agent.mjs
+
+step "the agent reads a denial's approve command and tries it: refused, the owner must act" "codex-vault grant approve --asset shop --capability 'ai.*.inference' --ttl 7d"
+CODEX_VAULT_SESSION=$AGENT_SESSION $CV grant approve --asset shop --capability 'ai.*.inference' --ttl 7d || echo "(exit $?)"
 
 step "the kill switch" "codex-vault kill --asset shop --reason demo"
 $CV kill --asset shop --reason demo
 (cd "$DEMO/shop" && $CV run --asset shop -- node index.js) || echo "(exit $?)"
 
-step "who got what, when" "codex-vault audit tail -n 12"
-$CV audit tail -n 12
+step "who got what, when" "codex-vault audit tail -n 14"
+$CV audit tail -n 14
 
 step "is the history intact?" "codex-vault audit verify"
 $CV audit verify
