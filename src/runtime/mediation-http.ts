@@ -78,11 +78,16 @@ export function upstreamHeaders(incoming: IncomingHttpHeaders, keys: MediatedKey
  * `redactor` is the route's, reused: each value is pushed and flushed whole, so none is held over.
  */
 export function scrubHeaders(headers: IncomingHttpHeaders, redactor: Redactor): OutgoingHttpHeaders {
-  const scrub = (text: string) => Buffer.concat([redactor.push(Buffer.from(text)), redactor.flush()]).toString()
+  const scrub = (text: string) => scrubText(text, redactor)
   const out: OutgoingHttpHeaders = {}
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || NOT_FORWARDED.has(name)) continue
     out[name] = Array.isArray(value) ? value.map(scrub) : scrub(value)
   }
   return out
+}
+
+/** One short text with every form of every key masked; the route's redactor is left holding nothing. */
+export function scrubText(text: string, redactor: Redactor): string {
+  return Buffer.concat([redactor.push(Buffer.from(text)), redactor.flush()]).toString()
 }

@@ -20,7 +20,8 @@ import {HttpsProxyAgent} from 'https-proxy-agent'
 
 import {sodium} from '../secrets/sodium.js'
 import type {Mediation} from '../secrets/providers/schema.js'
-import {rawError, rawHead, scrubHeaders, sendError, swapIn, upstreamHeaders} from './mediation-http.js'
+import {CallTally} from './mediation-calls.js'
+import {rawError, rawHead, scrubHeaders, scrubText, sendError, swapIn, upstreamHeaders} from './mediation-http.js'
 import {shownProxy, upstreamProxy} from './proxy-env.js'
 import {Redactor, createRedactStream} from './redactor.js'
 
@@ -59,6 +60,8 @@ export interface Mediator {
   /** the base URL the child gets for this provider */
   baseUrl(provider: string): string
   stats(): Record<string, RouteStats>
+  /** the calls forwarded, by provider, method, path and status (mediation-calls.ts) */
+  calls(): string[]
   close(): Promise<void>
 }
 
@@ -107,6 +110,7 @@ function proxyRefusal(answer: IncomingMessage, via: Via): string | null {
 export async function startMediator(routes: MediationRoute[]): Promise<Mediator> {
   const byProvider = new Map(routes.map((route) => [route.provider, route]))
   const ways = routesOut(routes)
+  const calls = new CallTally()
   const stats: Record<string, RouteStats> = Object.fromEntries(routes.map((route) => [route.provider, {forwarded: 0, refused: 0, denied: 0, failed: 0}]))
   // built once per route: a Redactor's forms and search table cost more than a response's headers
   const headerRedactors = new Map<MediationRoute, Redactor>()
@@ -172,6 +176,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
         return sendError(res, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${refused}`)
       }
       tally.forwarded++
+      calls.note(route.provider, req.method, scrubText(target.pathname, headerRedactor(route)), answer.statusCode ?? 0)
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, scrubHeaders(answer.headers, headerRedactor(route)))
       answer.on('error', () => res.destroy())
       answer.pipe(createRedactStream(route.keys)).pipe(res)
@@ -208,6 +213,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     outgoing.on('upgrade', (answer, upstream, upstreamHead) => {
       track(upstream)
       tally.forwarded++
+      calls.note(route.provider, `${req.method} (websocket)`, scrubText(target.pathname, headerRedactor(route)), 101)
       socket.write(rawHead(101, answer.statusMessage ?? 'Switching Protocols', {...scrubHeaders(answer.headers, headerRedactor(route)), connection: 'Upgrade', upgrade: answer.headers.upgrade}))
       if (upstreamHead.length > 0) socket.write(upstreamHead)
       if (head.length > 0) upstream.write(head)
@@ -226,6 +232,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
         return rawError(socket, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${refused}`)
       }
       tally.forwarded++
+      calls.note(route.provider, `${req.method} (websocket)`, scrubText(target.pathname, headerRedactor(route)), answer.statusCode ?? 0)
       socket.write(rawHead(answer.statusCode ?? 502, answer.statusMessage ?? '', {...scrubHeaders(answer.headers, headerRedactor(route)), connection: 'close'}))
       answer.pipe(createRedactStream(route.keys)).pipe(socket)
     })
@@ -253,6 +260,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
   return {
     baseUrl: (provider) => `http://127.0.0.1:${port}/${provider}`,
     stats: () => structuredClone(stats),
+    calls: () => calls.lines(),
     close: () => new Promise((resolve) => {
       server.close(() => resolve())
       server.closeAllConnections()

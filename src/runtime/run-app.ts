@@ -122,9 +122,10 @@ function mediationSummary(plan: MediatedProvider[]): NonNullable<DryRunPlan['med
 }
 
 /** The audit log's flat data shape: one line per provider plus totals a query can compare. */
-function mediationAudit(mediator: Mediator): {mediation: string[]; mediatedForwarded: number; mediatedRefused: number} {
+function mediationAudit(mediator: Mediator): {mediation: string[]; mediatedForwarded: number; mediatedRefused: number; mediatedCalls: string[]} {
   const stats = Object.entries(mediator.stats())
   return {
+    mediatedCalls: mediator.calls(),
     mediation: stats.map(([provider, s]) => `${provider}: ${s.forwarded} forwarded, ${s.refused} refused (no placeholder), ${s.denied} denied (grant no longer valid), ${s.failed} failed`),
     mediatedForwarded: stats.reduce((sum, [, s]) => sum + s.forwarded, 0),
     mediatedRefused: stats.reduce((sum, [, s]) => sum + s.refused + s.denied, 0),

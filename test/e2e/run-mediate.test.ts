@@ -77,6 +77,7 @@ describe('run --mediate end to end', function () {
     expect(allow.data.mediated).to.equal(true)
     expect(exit.type).to.equal('run.exit')
     expect(exit.data).to.include({mediatedForwarded: 1, mediatedRefused: 0})
+    expect(exit.data.mediatedCalls).to.deep.equal(['openai POST /v1/chat/completions: 1× 200'])
   })
 
   it('--dry-run --mediate says which variables become placeholders and where the base URL points', async () => {

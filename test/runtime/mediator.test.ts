@@ -73,6 +73,15 @@ describe('runtime/mediator', () => {
     expect(seen.headers['accept-encoding']).to.equal('identity')
     expect(JSON.stringify(seen.headers)).not.to.include(placeholder)
     expect(mediator.stats()).to.deep.equal({openai: {forwarded: 1, refused: 0, denied: 0, failed: 0}})
+    // what the run did with the key, for its exit record: no query, no body
+    expect(mediator.calls()).to.deep.equal(['openai POST /v1/chat/completions: 1× 200'])
+  })
+
+  it('keeps a key that a child put in a path out of the call list', async () => {
+    mediator = await startMediator([route()])
+    await fetch(`${mediator.baseUrl('openai')}/files/${encodeURIComponent(key)}`, {headers: {authorization: `Bearer ${placeholder}`}})
+    expect(mediator.calls()).to.have.length(1)
+    expect(mediator.calls()[0]).to.include('[REDACTED:OPENAI_API_KEY]').and.not.include(key).and.not.include(encodeURIComponent(key))
   })
 
   it('refuses a request without the placeholder, or with a wrong one, and never contacts the upstream', async () => {
