@@ -24,6 +24,7 @@ import {CallTally} from './mediation-calls.js'
 import {rawError, rawHead, scrubHeaders, scrubText, sendError, swapIn, upstreamHeaders} from './mediation-http.js'
 import {shownProxy, upstreamProxy} from './proxy-env.js'
 import {Redactor, createRedactStream} from './redactor.js'
+import {createWebSocketScrubber} from './ws-scrub.js'
 
 export interface MediatedKey {
   /** the env name the key would have had (names it in [REDACTED:ENV] and in the stats) */
@@ -193,8 +194,9 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
 
   /**
    * WebSocket APIs (OpenAI Realtime, Gemini Live): the handshake gets the same checks and the same
-   * key swap, then the two sockets are joined. Messages are passed through as they are: WebSocket
-   * frames cannot be scrubbed without parsing them, and providers do not echo keys in them.
+   * key swap, then the two sockets are joined, the provider's messages through a scrubber
+   * (ws-scrub.ts). The handshake offers no extension, since a compressed message cannot be scrubbed;
+   * a provider that negotiates one anyway is refused (502), not forwarded unscrubbed.
    */
   // an upgraded connection leaves the server's books: close() must end these itself
   const upgraded = new Set<Duplex>()
@@ -209,18 +211,31 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     if (!admission.ok) return rawError(socket, admission.status, admission.message)
     const {route, tally, target, headers, via} = admission
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
-    const outgoing = send(target, {method: req.method, headers: {...headers, connection: 'Upgrade', upgrade: req.headers.upgrade}, agent: via.agent})
+    const offer: OutgoingHttpHeaders = {...headers, connection: 'Upgrade', upgrade: req.headers.upgrade}
+    delete offer['sec-websocket-extensions']
+    const outgoing = send(target, {method: req.method, headers: offer, agent: via.agent})
     outgoing.on('upgrade', (answer, upstream, upstreamHead) => {
       track(upstream)
+      if (answer.headers['sec-websocket-extensions']) {
+        upstream.destroy()
+        tally.failed++
+        return rawError(socket, 502, `${route.provider} negotiated a WebSocket extension that was not offered (compression?); its messages could not be scrubbed, so the connection is refused`)
+      }
       tally.forwarded++
       calls.note(route.provider, `${req.method} (websocket)`, scrubText(target.pathname, headerRedactor(route)), 101)
       socket.write(rawHead(101, answer.statusMessage ?? 'Switching Protocols', {...scrubHeaders(answer.headers, headerRedactor(route)), connection: 'Upgrade', upgrade: answer.headers.upgrade}))
-      if (upstreamHead.length > 0) socket.write(upstreamHead)
+      const scrubber = createWebSocketScrubber(route.keys)
+      // a frame it cannot scrub ends the connection: nothing unscrubbed gets through
+      scrubber.on('error', () => {
+        socket.destroy()
+        upstream.destroy()
+      })
+      if (upstreamHead.length > 0) scrubber.write(upstreamHead)
       if (head.length > 0) upstream.write(head)
       upstream.on('error', () => socket.destroy())
       socket.on('close', () => upstream.destroy())
       upstream.on('close', () => socket.destroy())
-      upstream.pipe(socket)
+      upstream.pipe(scrubber).pipe(socket)
       socket.pipe(upstream)
     })
     // the provider answered without switching (an error page): relay it, scrubbed, and close

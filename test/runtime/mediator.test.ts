@@ -8,6 +8,7 @@ import type {RunDecision} from '../../src/runtime/authorize.js'
 import {refusalNow} from '../../src/runtime/mediation-check.js'
 import {planMediation} from '../../src/runtime/mediation-plan.js'
 import {type MediationRoute, type Mediator, newPlaceholder, startMediator} from '../../src/runtime/mediator.js'
+import {encodeFrame} from '../../src/runtime/ws-scrub.js'
 import {loadCatalog} from '../../src/secrets/providers/catalog.js'
 import {validateProviders} from '../../src/secrets/providers/validate.js'
 import {canary} from './helpers.js'
@@ -179,16 +180,17 @@ describe('runtime/mediator', () => {
     expect(mediator.stats().anthropic.forwarded).to.equal(2)
   })
 
-  it('mediates a WebSocket upgrade: the handshake gets the key, then bytes flow both ways; without the placeholder: 401', async () => {
-    const handshakes: (string | undefined)[] = []
+  it('mediates a WebSocket upgrade: the handshake gets the key, frames flow both ways, the provider\'s scrubbed; without the placeholder: 401', async () => {
+    const handshakes: {auth?: string; extensions?: string}[] = []
     upstream.server.on('upgrade', (req, socket) => {
-      handshakes.push(req.headers.authorization)
+      handshakes.push({auth: req.headers.authorization, extensions: req.headers['sec-websocket-extensions']})
       socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: test\r\n\r\n')
-      socket.on('data', (data: Buffer) => socket.write(Buffer.concat([Buffer.from('echo:'), data])))
+      // a careless provider that repeats the credential it got, in a text message
+      socket.on('data', (data: Buffer) => socket.write(encodeFrame(true, 1, Buffer.from(`echo:${data.length} bytes, key ${req.headers.authorization}`))))
     })
     mediator = await startMediator([route()])
     const open = (authorization: string) => new Promise<{status: number; socket?: import('node:net').Socket; body?: string}>((resolve) => {
-      const request = httpRequest(`${mediator!.baseUrl('openai')}/realtime?model=m`, {headers: {connection: 'Upgrade', upgrade: 'websocket', authorization, 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ=='}})
+      const request = httpRequest(`${mediator!.baseUrl('openai')}/realtime?model=m`, {headers: {connection: 'Upgrade', upgrade: 'websocket', authorization, 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits'}})
       request.on('upgrade', (answer, socket) => resolve({status: answer.statusCode!, socket}))
       request.on('response', (answer) => {
         let body = ''
@@ -199,18 +201,42 @@ describe('runtime/mediator', () => {
     })
     const opened = await open(`Bearer ${placeholder}`)
     expect(opened.status).to.equal(101)
-    expect(handshakes).to.deep.equal([`Bearer ${key}`])
-    const echoed = await new Promise<string>((resolve) => {
-      opened.socket!.once('data', (data: Buffer) => resolve(data.toString()))
-      opened.socket!.write('hello')
+    expect(handshakes).to.deep.equal([{auth: `Bearer ${key}`, extensions: undefined}])
+    const echoed = await new Promise<Buffer>((resolve) => {
+      opened.socket!.once('data', resolve)
+      opened.socket!.write(encodeFrame(true, 1, Buffer.from('hello')))
     })
-    expect(echoed).to.equal('echo:hello')
+    expect(echoed.includes(key)).to.equal(false)
+    expect(echoed.subarray(2).toString()).to.equal('echo:7 bytes, key Bearer [REDACTED:OPENAI_API_KEY]')
+    expect(echoed[0]).to.equal(0x81)
     opened.socket!.destroy()
     const refused = await open(`Bearer ${newPlaceholder()}`)
     expect(refused.status).to.equal(401)
     expect(refused.body).to.include('placeholder')
     expect(handshakes).to.have.length(1)
     expect(mediator.stats().openai).to.include({forwarded: 1, refused: 1})
+    expect(mediator.calls()).to.deep.equal(['openai GET (websocket) /v1/realtime: 1× 101'])
+  })
+
+  it('refuses (502) a WebSocket whose provider negotiates an extension it was not offered: compressed messages cannot be scrubbed', async () => {
+    upstream.server.on('upgrade', (_req, socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: test\r\nsec-websocket-extensions: permessage-deflate\r\n\r\n')
+    })
+    mediator = await startMediator([route()])
+    const status = await new Promise<number>((resolve) => {
+      const request = httpRequest(`${mediator!.baseUrl('openai')}/realtime`, {headers: {connection: 'Upgrade', upgrade: 'websocket', authorization: `Bearer ${placeholder}`, 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ=='}})
+      request.on('upgrade', (answer, socket) => {
+        socket.destroy()
+        resolve(answer.statusCode!)
+      })
+      request.on('response', (answer) => {
+        answer.resume()
+        resolve(answer.statusCode!)
+      })
+      request.end()
+    })
+    expect(status).to.equal(502)
+    expect(mediator.stats().openai).to.include({forwarded: 0, failed: 1})
   })
 
   it('scrubs the key from response headers too', async () => {
