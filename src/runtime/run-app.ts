@@ -7,9 +7,9 @@ import {basename} from 'node:path'
 
 import type {AuditEvent} from '../audit/events.js'
 import {runsDirFor} from '../auth/paths.js'
+import {RUN_ONLY_SESSION} from '../auth/session-scope.js'
 import type {AuthenticatedVault} from '../cli/context.js'
 import {VaultError} from '../cli/errors.js'
-import {RUN_ONLY_SESSION} from '../auth/session-scope.js'
 import {approveGrant} from '../permissions/grants.js'
 import {wipe} from '../secrets/crypto.js'
 import {decryptSecret} from '../secrets/secret-crypto.js'
@@ -20,10 +20,11 @@ import {buildChildEnv, validateInjectedEnvName} from './env.js'
 import {STOP_GRACE_MS, type GrantWatch, watchGrants} from './grant-watch.js'
 import {registerRun} from './live-runs.js'
 import {liveRefusal} from './mediation-check.js'
-import {type MediatedProvider, baseUrlNames, planMediation} from './mediation-plan.js'
-import type {MediatedKey, Mediator} from './mediator.js'
-import {exemptMediatorFromProxies, shownProxy, upstreamProxy} from './proxy-env.js'
+import {type MediatedProvider, planMediation} from './mediation-plan.js'
+import type {Mediator} from './mediator.js'
+import {exemptMediatorFromProxies} from './proxy-env.js'
 import {resolveCommand} from './resolve-command.js'
+import {type MediationSummary, mediationAudit, mediationSummary, startMediation} from './run-mediation.js'
 
 export interface RunRequest {
   asset: string
@@ -55,7 +56,7 @@ export interface DryRunPlan {
   inject: {env: string; capability: string; provider: string; grant: string; expires: string; usesLeft: number | null; fingerprint: string}[]
   denials: Denial[]
   /** with --mediate: the providers whose keys stay with codex-vault, and where their SDKs are pointed */
-  mediated?: {provider: string; baseUrlEnv: string; baseUrlAliases?: string[]; upstream: string; proxy?: string; placeholders: string[]}[]
+  mediated?: MediationSummary[]
 }
 
 const CI_RUN_VARS = ['GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'CI_JOB_ID', 'BUILDKITE_BUILD_ID', 'CIRCLE_WORKFLOW_ID', 'BUILD_ID']
@@ -109,63 +110,6 @@ export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest
   const plan = planOf(decision)
   if (request.mediate && plan.allowed) plan.mediated = mediationSummary(planMediation(decision, catalog))
   return plan
-}
-
-function mediationSummary(plan: MediatedProvider[]): NonNullable<DryRunPlan['mediated']> {
-  return plan.map((item) => {
-    const proxy = upstreamProxy(new URL(item.mediate.upstream))
-    return {
-      provider: item.provider, baseUrlEnv: item.mediate.baseUrlEnv, ...(item.mediate.baseUrlAliases ? {baseUrlAliases: item.mediate.baseUrlAliases} : {}),
-      upstream: item.mediate.upstream, ...(proxy ? {proxy: shownProxy(proxy)} : {}), placeholders: item.inject.map((entry) => entry.env),
-    }
-  })
-}
-
-/** The audit log's flat data shape: one line per provider plus totals a query can compare. */
-function mediationAudit(mediator: Mediator): {mediation: string[]; mediatedForwarded: number; mediatedRefused: number; mediatedCalls: string[]} {
-  const stats = Object.entries(mediator.stats())
-  return {
-    mediatedCalls: mediator.calls(),
-    mediation: stats.map(([provider, s]) => `${provider}: ${s.forwarded} forwarded, ${s.refused} refused (no placeholder), ${s.denied} denied (grant no longer valid), ${s.failed} failed`),
-    mediatedForwarded: stats.reduce((sum, [, s]) => sum + s.forwarded, 0),
-    mediatedRefused: stats.reduce((sum, [, s]) => sum + s.refused + s.denied, 0),
-  }
-}
-
-/**
- * Starts the proxy for a mediated run and returns what the child gets instead of the keys: a
- * placeholder per stored secret (aliases share it) and each provider's base URL variable.
- */
-async function startMediation(vault: AuthenticatedVault, plan: MediatedProvider[], values: Map<string, string>, request: RunRequest): Promise<{mediator: Mediator; inject: Record<string, string>}> {
-  // loaded only here: node:http and node:https would cost every plain run's startup
-  const {newPlaceholder, startMediator} = await import('./mediator.js')
-  const refusal = liveRefusal(vault, request.now)
-  const inject: Record<string, string> = {}
-  const routes = plan.map((item) => {
-    const bySecret = new Map<string, MediatedKey>()
-    for (const entry of item.inject) {
-      let key = bySecret.get(entry.secretId)
-      if (!key) bySecret.set(entry.secretId, key = {env: entry.env, value: values.get(entry.secretId)!, placeholder: newPlaceholder()})
-      inject[entry.env] = key.placeholder
-    }
-    return {
-      provider: item.provider, mediate: item.mediate, keys: [...bySecret.values()],
-      stillAllowed: () => refusal({asset: request.asset, provider: item.provider, grants: item.grants}),
-      onFirstRefusal: (status: 401 | 403, reason: string) => recordOrWarn(vault, request, {
-        type: status === 403 ? 'run.mediation.deny' : 'run.mediation.refuse', outcome: 'deny', provider: item.provider, reason,
-        data: {command: basename(request.command), status, note: 'the first of this run; later ones are counted in run.exit'},
-      }),
-    }
-  })
-  const mediator = await startMediator(routes)
-  for (const item of plan) {
-    for (const name of baseUrlNames(item.mediate)) {
-      // the value is not echoed: a gateway URL may carry credentials (https://user:token@...)
-      if (request.parentEnv[name] && !request.cleanEnv) request.warn(`${name} from your environment is replaced for this run; mediated requests go to ${item.mediate.upstream}`)
-      inject[name] = mediator.baseUrl(item.provider)
-    }
-  }
-  return {mediator, inject}
 }
 
 /**
@@ -288,7 +232,11 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     if (mediation) {
       let started
       try {
-        started = await startMediation(vault, mediation, values, request)
+        // named one by one: spreading the request would read its stdin getter, creating process.stdin
+        started = await startMediation(vault, mediation, values, {
+          asset: request.asset, command: commandName, parentEnv: request.parentEnv, cleanEnv: request.cleanEnv, now: request.now, warn: request.warn,
+          record: (event) => recordOrWarn(vault, request, event),
+        })
       } catch (error) {
         await recordOrWarn(vault, request, {type: 'run.error', outcome: 'error', reason: `mediation did not start: ${(error as Error).message}`, data: {command: commandName}})
         throw error
