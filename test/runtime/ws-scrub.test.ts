@@ -1,4 +1,8 @@
+import {randomBytes, randomInt} from 'node:crypto'
+
 import {expect} from 'chai'
+
+import {redactAll} from '../../src/runtime/redactor.js'
 
 import {createWebSocketScrubber, encodeFrame} from '../../src/runtime/ws-scrub.js'
 import {canary} from './helpers.js'
@@ -121,6 +125,37 @@ describe('runtime/ws-scrub', () => {
     expect(input[1] & 0x7f).to.equal(126)
     const got = messages(parseFrames(await scrub(secrets, input, 4096)))
     expect(got.map((m) => m.text)).to.deep.equal([`${'x'.repeat(300)}[REDACTED:OPENAI_API_KEY]`, big.replace(key, '[REDACTED:OPENAI_API_KEY]'), 'm [REDACTED:OPENAI_API_KEY]'])
+  })
+
+  it('property: random messages, fragmentations, interleaved pings and read sizes give each message exactly as redactAll would', async () => {
+    for (let round = 0; round < 40; round++) {
+      const secrets = Array.from({length: 1 + randomInt(3)}, (_, i) => ({env: `SECRET_${i}`, value: canary()}))
+      const forms = (value: string) => [value, Buffer.from(value).toString('base64'), encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]
+      const expected: {opcode: number; text: string}[] = []
+      const frames: Buffer[] = []
+      for (let m = 0; m < 1 + randomInt(5); m++) {
+        const parts: string[] = []
+        for (let k = 0; k < randomInt(6); k++) {
+          const secret = secrets[randomInt(secrets.length)].value
+          const kind = randomInt(3)
+          parts.push(kind === 0 ? forms(secret)[randomInt(4)] : kind === 1 ? `${secret.slice(0, 1 + randomInt(30))}#` : randomBytes(randomInt(300)).toString('hex'))
+        }
+        const message = Buffer.from(parts.join(''))
+        const opcode = 1 + randomInt(2)
+        expected.push({opcode, text: redactAll(secrets, message).toString()})
+        // cut the message into 1-4 fragments, with a ping now and then between them
+        const cuts = Array.from({length: randomInt(4)}, () => randomInt(message.length + 1)).sort((a, b) => a - b)
+        const bounds = [0, ...cuts, message.length]
+        for (let f = 0; f + 1 < bounds.length; f++) {
+          if (f > 0 && randomInt(3) === 0) frames.push(encodeFrame(true, 9, Buffer.from('p')))
+          const fin = f + 2 === bounds.length
+          frames.push(encodeFrame(fin, f === 0 ? opcode : 0, message.subarray(bounds[f], bounds[f + 1])))
+        }
+      }
+      const out = await scrub(secrets, Buffer.concat(frames), 1 + randomInt(200))
+      for (const {value} of secrets) expect(out.includes(value), `round ${round}: a raw secret got through`).to.equal(false)
+      expect(messages(parseFrames(out)).filter((m) => m.opcode < 8), `round ${round}`).to.deep.equal(expected)
+    }
   })
 
   it('refuses a frame it cannot scrub (an extension bit, as compression sets), rather than pass it', async () => {
