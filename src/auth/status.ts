@@ -1,5 +1,6 @@
 /** `status`: what could be checked, step by step, even when the vault is locked. */
 import type {AuthenticatedVault} from '../cli/context.js'
+import type {LiveRun} from '../runtime/live-runs.js'
 import {passphraseSlotOf, readKdfPreset, type ParsedVaultFile} from '../secrets/vault-header.js'
 
 export interface StatusStep {
@@ -18,6 +19,8 @@ export interface VaultStatus {
   session?: {id: string; expiresAt: string; scope?: 'run'} | null
   counts?: {secrets: number; assets: number; activeGrants: number; activeSessions: number; userProviders: number; killedProviders: number}
   audit?: {seq: number; head: string} | null
+  /** runs of this vault in progress now: what is holding or using a key */
+  liveRuns?: {asset: string; command?: string; mode?: string; capabilities: string[]; pid: number; childPid: number | null; started: string}[]
   steps: StatusStep[]
 }
 
@@ -41,7 +44,8 @@ function authDetail(vault: AuthenticatedVault): string {
   return marker ? `ci export key: asset ${marker.asset} only, until ${marker.expires}` : 'ci export key'
 }
 
-export function unlockedStatus(base: VaultStatus, vault: AuthenticatedVault, now: Date): VaultStatus {
+/** `liveRuns`: undefined when they could not be listed (status still reports everything else). */
+export function unlockedStatus(base: VaultStatus, vault: AuthenticatedVault, now: Date, liveRuns?: LiveRun[]): VaultStatus {
   const {body} = vault
   const t = now.getTime()
   const active = (grant: (typeof body.grants)[number]) => !grant.revoked && Date.parse(grant.expires) > t && grant.usesLeft !== 0
@@ -59,6 +63,10 @@ export function unlockedStatus(base: VaultStatus, vault: AuthenticatedVault, now
       killedProviders: body.killedProviders.length,
     },
     audit: body.auditAnchor ? {seq: body.auditAnchor.seq, head: body.auditAnchor.head.slice(0, 16)} : null,
+    ...(liveRuns ? {liveRuns: liveRuns.map((run) => ({
+      asset: run.asset, ...(run.command ? {command: run.command} : {}), ...(run.mode ? {mode: run.mode} : {}),
+      capabilities: run.capabilities, pid: run.wrapperPid, childPid: run.childPid, started: run.started,
+    }))} : {}),
     steps: [
       ...base.steps,
       {step: 'authentication', ok: true, detail: authDetail(vault)},

@@ -1,5 +1,7 @@
 /** `status`, shared by the oclif command and the lean path: what could be checked, step by step. */
+import {runsDirFor} from '../auth/paths.js'
 import {headerStatus, unlockedStatus, type VaultStatus} from '../auth/status.js'
+import {type LiveRun, listLiveRuns} from '../runtime/live-runs.js'
 import {type AuthenticatedVault, type CommandEnv, bootVault, readHeader} from './context.js'
 import {VaultError} from './errors.js'
 
@@ -21,10 +23,19 @@ export async function collectStatus(env: CommandEnv): Promise<StatusOutcome> {
   }
   try {
     const vault = await bootVault(env, 'status')
-    return {status: unlockedStatus(base, vault, env.now()), vault}
+    return {status: unlockedStatus(base, vault, env.now(), liveRunsOrUndefined(vault.path)), vault}
   } catch (error) {
     if (!(error instanceof VaultError)) throw error
     return {status: {...base, steps: [...base.steps, {step: 'authentication / integrity / health', ok: false, detail: `${error.code}: ${error.message}`}]}, error}
+  }
+}
+
+/** An unreadable live-run folder leaves them out of status rather than failing it; `kill` reports that error. */
+function liveRunsOrUndefined(vaultPath: string): LiveRun[] | undefined {
+  try {
+    return listLiveRuns(runsDirFor(vaultPath))
+  } catch {
+    return undefined
   }
 }
 

@@ -17,6 +17,10 @@ export interface LiveRun {
   capabilities: string[]
   /** ISO time the run was registered */
   started: string
+  /** the command's name (no arguments: they are the user's), for `status`; absent in older records */
+  command?: string
+  /** how the keys reach the child: 'masked', 'unmasked' or 'mediated'; absent in older records */
+  mode?: string
 }
 
 export interface RunRegistration {
@@ -97,7 +101,7 @@ function ensureDir(dir: string): void {
 }
 
 /** Records this process as a live run so `kill`-style commands can find and stop it without a daemon. */
-export function registerRun(dir: string, info: {asset: string; providers: string[]; capabilities: string[]}): RunRegistration {
+export function registerRun(dir: string, info: {asset: string; providers: string[]; capabilities: string[]; command?: string; mode?: string}): RunRegistration {
   ensureDir(dir)
   const run: LiveRun = {
     runId: randomBytes(8).toString('hex'),
@@ -109,6 +113,8 @@ export function registerRun(dir: string, info: {asset: string; providers: string
     providers: [...info.providers],
     capabilities: [...info.capabilities],
     started: new Date().toISOString(),
+    ...(info.command !== undefined ? {command: info.command} : {}),
+    ...(info.mode !== undefined ? {mode: info.mode} : {}),
   }
   try {
     writeRecord(dir, run)
@@ -159,6 +165,9 @@ function parseRecord(text: string): LiveRun | null {
   if (typeof r.runId !== 'string' || !RUN_ID.test(r.runId) || !isPid(r.wrapperPid) || !isStart(r.wrapperStart)) return null
   if (!(r.childPid === null || isPid(r.childPid)) || !isStart(r.childStart)) return null
   if (typeof r.asset !== 'string' || !isStrings(r.providers) || !isStrings(r.capabilities) || typeof r.started !== 'string') return null
+  const shortText = (v: unknown) => (typeof v === 'string' && v.length <= 256 ? v : undefined)
+  const command = shortText(r.command)
+  const mode = shortText(r.mode)
   return {
     runId: r.runId,
     wrapperPid: r.wrapperPid as number,
@@ -169,6 +178,8 @@ function parseRecord(text: string): LiveRun | null {
     providers: r.providers as string[],
     capabilities: r.capabilities as string[],
     started: r.started,
+    ...(command !== undefined ? {command} : {}),
+    ...(mode !== undefined ? {mode} : {}),
   }
 }
 

@@ -247,7 +247,10 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     }
     const built = buildChildEnv({parent: request.parentEnv, inject, clean: request.cleanEnv})
     const env = mediator ? exemptMediatorFromProxies(built) : built
-    const live = registerRun(runsDirFor(vault.path), {asset: request.asset, providers: allowed.allowed.map((item) => item.provider), capabilities: allowed.allowed.map((item) => item.capability)})
+    const live = registerRun(runsDirFor(vault.path), {
+      asset: request.asset, providers: allowed.allowed.map((item) => item.provider), capabilities: allowed.allowed.map((item) => item.capability),
+      command: commandName, mode: mediator ? 'mediated' : request.mask ? 'masked' : 'unmasked',
+    })
     let outcome: ChildOutcome
     const stop: {watch?: GrantWatch; reason?: string; killTimer?: NodeJS.Timeout} = {}
     try {

@@ -62,6 +62,13 @@ describe('kill switch end to end', function () {
   it('kill --asset stops the live run within 2 s, disables the asset, and the next run exits 6', async () => {
     const live = await liveRun('shop', 'shop')
     expect(pidExists(live.pid)).to.equal(true)
+    // what kill is about to stop is visible first: status lists the live run, its command and mode
+    const status = clean(await fx.cli(['status', '--json']))
+    const runs = JSON.parse(status.stdout).result.liveRuns as {asset: string; command: string; mode: string; childPid: number; capabilities: string[]}[]
+    expect(runs).to.have.length(1)
+    expect(runs[0]).to.include({asset: 'shop', command: 'node', mode: 'masked', childPid: live.pid})
+    expect(runs[0].capabilities).to.deep.equal(['ai.openai.inference'])
+    expect(clean(await fx.cli(['status'])).stdout).to.match(new RegExp(`runs {7}1 live \\(end them with codex-vault kill\\)\n  shop: node \\(pid ${live.pid}, masked\\) since `))
     const started = Date.now()
     const killing = fx.spawn(['kill', '--asset', 'shop', '--reason', 'leaked in a log'])
     let goneAt = 0
@@ -80,6 +87,7 @@ describe('kill switch end to end', function () {
     const wrapper = clean(await live.done)
     expect(wrapper.code === 143 || wrapper.signal !== null, explain(wrapper)).to.equal(true)
 
+    expect(JSON.parse(clean(await fx.cli(['status', '--json'])).stdout).result.liveRuns, 'none live after the kill').to.deep.equal([])
     const next = clean(await fx.cli(['run', '--asset', 'shop', '--', ...markerChild(join(fx.markers, 'after-kill'))]))
     expect(next.code, explain(next)).to.equal(6)
     expect(next.stderr).to.include('asset shop is disabled (leaked in a log)')
