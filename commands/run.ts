@@ -29,7 +29,7 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
 
   async run(): Promise<DryRunPlan | {exitCode: number; signal: string | null; durationMs: number}> {
     const {argv, flags} = await this.parse(Run)
-    const [command, ...args] = argv as string[]
+    const [command, ...args] = commandAfterSeparator(this.argv, argv as string[])
     const vault = await this.openVault()
     const now = () => new Date()
     if (flags['dry-run']) {
@@ -66,3 +66,22 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
     return {exitCode: outcome.exitCode, signal: outcome.signal, durationMs: outcome.durationMs}
   }
 }
+
+/**
+ * The command and its arguments: exactly what follows the first `--`, as given (a later `--` is
+ * the command's own). oclif, parsing loosely because `run` takes any command line, turns a value
+ * given to a switch (`--mask=false`, `--mediate=1`) into a stray positional, which would then
+ * have been run as the command, with the keys injected. Anything positional before `--`, or a
+ * command with no `--` at all, is refused instead.
+ */
+function commandAfterSeparator(raw: string[], parsed: string[]): string[] {
+  const separator = raw.indexOf('--')
+  const after = separator === -1 ? [] : raw.slice(separator + 1)
+  if (parsed.length > after.length || (separator === -1 && parsed.length > 0)) {
+    throw usageError('run: only flags may come before --, and the command after it (a switch such as --mediate or --no-mask takes no value)', [
+      'codex-vault run --asset shop -- npm start',
+    ])
+  }
+  return after
+}
+

@@ -43,7 +43,7 @@ describe('run --while-granted end to end', function () {
     expect(result.code, explain(result)).to.equal(0)
     expect(readFileSync(termed, 'utf8'), 'the child got SIGTERM').to.equal('yes')
     expect(took, 'within the grant plus a check interval and start-up').to.be.lessThan(8000)
-    expect(result.stderr).to.match(/stopping node \(--while-granted\): grant g_\w+ expired at/)
+    expect(result.stderr).to.match(/stopping node \(--while-granted\): grant g_[\w-]+ expired at/)
     expect(result.stderr).to.include('codex-vault grant approve --asset shop --capability ai.openai.inference')
     const [allow, stop, exit] = await records(3)
     expect([allow.type, stop.type, exit.type]).to.deep.equal(['run.allow', 'run.stop', 'run.exit'])

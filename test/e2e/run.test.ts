@@ -202,6 +202,26 @@ setTimeout(() => {
     for (const result of [human, json, denied, deniedJson]) assertNoCanary(result.stdout + result.stderr, [fx.keys.openai, fx.keys.mistral])
   })
 
+  it('refuses (exit 2) anything positional before --: a switch given a value is never run as the command', async () => {
+    const allows = async () => (JSON.parse((await fx.cli(['audit', 'tail', '--type', 'run.allow', '--json'])).stdout) as {result: {records: unknown[]}}).result.records.length
+    const before = await allows()
+    const marker = join(fx.markers, 'stray')
+    // oclif alone would have run `false`, `1` and `yes` here, with the keys injected
+    for (const stray of [['--mask=false'], ['--mediate=1'], ['--while-granted=yes'], ['node']]) {
+      const result = ok(await fx.cli(['run', '--asset', 'shop', ...stray, '--', ...markerChild(marker)]))
+      expect(result.code, `${stray.join(' ')}: ${explain(result)}`).to.equal(2)
+      expect(result.stderr).to.match(/^codex-vault: run: only flags may come before --/)
+    }
+    const noSeparator = ok(await fx.cli(['run', '--asset', 'shop', ...markerChild(marker)]))
+    expect(noSeparator.code, explain(noSeparator)).to.equal(2)
+    expect(existsSync(marker)).to.equal(false)
+    expect(await allows()).to.equal(before)
+    // a later -- belongs to the command
+    const passed = ok(await fx.cli(['run', '--asset', 'shop', '--', 'node', '-e', 'console.log(JSON.stringify(process.argv.slice(1)))', 'a', '--', 'b']))
+    expect(passed.code, explain(passed)).to.equal(0)
+    expect(JSON.parse(passed.stdout)).to.deep.equal(['a', '--', 'b'])
+  })
+
   it('a denied --dry-run --json reports status 6 in its envelope', async () => {
     const denied = ok(await fx.cli(['run', '--asset', 'shop', '--capability', 'ai.anthropic.inference', '--dry-run', '--json']))
     expect(denied.code, explain(denied)).to.equal(6)
