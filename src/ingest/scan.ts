@@ -106,11 +106,12 @@ function resolveRoot(root: string): string {
   try {
     real = fs.realpathSync(path.resolve(root))
   } catch {
-    throw new VaultError('INVALID_INPUT', `scan: no such folder: ${root}`, {suggestions: ['pass the path of the app folder to scan']})
+    // no command prefix: scan, resolve and bind all read the app folder through here
+    throw new VaultError('INVALID_INPUT', `no such folder: ${root}`, {suggestions: ['pass the path of the app folder']})
   }
   if (!fs.statSync(real).isDirectory()) {
-    throw new VaultError('INVALID_INPUT', `scan: not a folder: ${root}`, {
-      suggestions: [`scan the folder that holds it: ${path.dirname(path.resolve(root))}`],
+    throw new VaultError('INVALID_INPUT', `not a folder: ${root}`, {
+      suggestions: [`pass the folder that holds it: ${path.dirname(path.resolve(root))}`],
     })
   }
   return real

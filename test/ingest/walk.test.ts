@@ -27,14 +27,14 @@ describe('ingest walk and bad input', () => {
   it('refuses a path that does not exist with INVALID_INPUT', async () => {
     const error = await rejection(scanProject({root: path.join(dir, 'nope'), providers: testProviders}))
     expect(isVaultError(error) && error.code).to.equal('INVALID_INPUT')
-    expect((error as Error).message).to.match(/^scan: no such folder: /)
+    expect((error as Error).message).to.match(/^no such folder: /)
   })
 
   it('refuses a file instead of a folder with INVALID_INPUT and a suggestion', async () => {
     writeTree(dir, {'app.js': 'new OpenAI()\n'})
     const error = await rejection(scanProject({root: path.join(dir, 'app.js'), providers: testProviders}))
     expect(isVaultError(error) && error.code).to.equal('INVALID_INPUT')
-    expect((error as Error).message).to.match(/^scan: not a folder: /)
+    expect((error as Error).message).to.match(/^not a folder: /)
     expect(isVaultError(error) && error.suggestions[0]).to.include(dir)
   })
 
