@@ -18,7 +18,7 @@ const RUN_ONLY_COMMANDS = new Set([
 
 /** What tells whoever reads a refusal (often the agent itself) that a human must act. */
 export const RUN_ONLY_SESSION = 'a run-only session (unlock --run-only)'
-export const OWNER_MUST_ACT = 'only the vault\'s owner can approve or change anything, in their own shell'
+const OWNER_MUST_ACT = 'only the vault\'s owner can approve or change anything, in their own shell'
 
 /** Boot step for sessions: a run-only session may run only the commands above. */
 export function checkSessionScope(scope: SessionScope | undefined, command: string): void {
