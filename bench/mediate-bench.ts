@@ -23,7 +23,7 @@ const upstream = createServer((req, res) => {
 })
 await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
 const direct = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`
-const mediator = await startMediator([{provider: 'openai', mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: direct},
+const mediator = await startMediator([{provider: 'openai', mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: direct}, proxy: null,
   keys: [{env: 'OPENAI_API_KEY', value: key, placeholder}], stillAllowed: async () => null}])
 
 async function time(base: string, secret: string, path: string, n: number): Promise<number> {

@@ -77,11 +77,11 @@ On a terminal a missing grant is asked about; otherwise the run is denied (exit 
 function commandAfterSeparator(raw: string[], parsed: string[]): string[] {
   const separator = raw.indexOf('--')
   const after = separator === -1 ? [] : raw.slice(separator + 1)
-  if (parsed.length > after.length || (separator === -1 && parsed.length > 0)) {
+  // with no -- at all, `after` is empty: any command oclif found is refused too
+  if (parsed.length > after.length) {
     throw usageError('run: only flags may come before --, and the command after it (a switch such as --mediate or --no-mask takes no value)', [
       'codex-vault run --asset shop -- npm start',
     ])
   }
   return after
 }
-

@@ -49,9 +49,9 @@ const sodiumPlugin = {
 }
 
 /**
- * https-proxy-agent logs through `debug`, and with DEBUG set it would print the proxy URL, which
- * may carry the user's proxy credentials. The bundle gives it a logger that is always off (and
- * skips loading debug and its tty probing on a mediated run's start).
+ * https-proxy-agent logs through `debug`; the bundle gives it a logger that is always off, which
+ * skips loading debug and its tty probing on a mediated run's start. (The proxy's credentials are
+ * kept out of what it would log anyway: mediator.ts passes them as a header.)
  */
 const silentDebug = {
   name: 'silent-debug',

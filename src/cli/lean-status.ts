@@ -42,7 +42,6 @@ export async function leanStatus(env: CommandEnv, json: boolean, warnings: strin
   }
 }
 
-/** `status ARGS` (argv after `status`): the exit code, or null to let oclif handle the call. */
 let reported = false
 
 /** See lean-run.ts: a code cache is worth saving only from a status that got its report out. */
@@ -50,6 +49,7 @@ export function cacheWorthy(): boolean {
   return reported
 }
 
+/** `status ARGS` (argv after `status`): the exit code, or null to let oclif handle the call. */
 export async function leanStatusMain(argv: string[]): Promise<number | null> {
   const parsed = parseLeanStatusArgv(argv)
   if (!parsed) return null

@@ -17,6 +17,8 @@ export interface MediatedProvider {
   grants: string[]
   /** the key entries it stands in for (several env names may carry one secret) */
   inject: AllowedCapability['inject']
+  /** the proxy this process's environment sets for the upstream, or null: decided here, once */
+  proxy: URL | null
 }
 
 /** Every variable that carries the provider's base URL: the SDKs' own name, then wrappers' names. */
@@ -38,7 +40,8 @@ export function planMediation(decision: RunDecision, catalog: Catalog): Mediated
       if (!known.grants.includes(item.grant.id)) known.grants.push(item.grant.id)
       for (const entry of item.inject) if (!known.inject.some((seen) => seen.env === entry.env)) known.inject.push(entry)
     } else {
-      byProvider.set(item.provider, {provider: item.provider, mediate, grants: [item.grant.id], inject: [...item.inject]})
+      // a proxy setting mediation cannot use is refused here, before the allow record, not at the first request
+      byProvider.set(item.provider, {provider: item.provider, mediate, grants: [item.grant.id], inject: [...item.inject], proxy: upstreamProxy(new URL(mediate.upstream))})
     }
   }
   if (refused.length > 0) {
@@ -53,8 +56,6 @@ export function planMediation(decision: RunDecision, catalog: Catalog): Mediated
   }
   const plan = [...byProvider.values()]
   for (const item of plan) {
-    // a proxy setting mediation cannot use is refused here, before the allow record, not at the first request
-    upstreamProxy(new URL(item.mediate.upstream))
     for (const name of baseUrlNames(item.mediate)) {
       validateInjectedEnvName(name)
       const clash = plan.find((other) => other !== item && baseUrlNames(other.mediate).includes(name))

@@ -22,7 +22,7 @@ import {sodium} from '../secrets/sodium.js'
 import type {Mediation} from '../secrets/providers/schema.js'
 import {CallTally} from './mediation-calls.js'
 import {rawError, rawHead, scrubHeaders, scrubText, sendError, swapIn, upstreamHeaders} from './mediation-http.js'
-import {shownProxy, upstreamProxy} from './proxy-env.js'
+import {shownProxy} from './proxy-env.js'
 import {Redactor, createRedactStream} from './redactor.js'
 import {createWebSocketScrubber} from './ws-scrub.js'
 
@@ -37,6 +37,8 @@ export interface MediatedKey {
 export interface MediationRoute {
   provider: string
   mediate: Mediation
+  /** the proxy to reach the upstream through (from the plan: proxy-env.ts), or null for a direct connection */
+  proxy: URL | null
   keys: MediatedKey[]
   /** null while the run's grants still hold (expiry included), else why not: asked before each request */
   stillAllowed: () => Promise<string | null>
@@ -85,13 +87,24 @@ interface Via {
   shown: string
 }
 
+/**
+ * A keep-alive CONNECT agent for a proxy. Its credentials go in a Proxy-Authorization header, not
+ * in the URL the agent keeps: https-proxy-agent logs that URL through `debug` when DEBUG names it,
+ * and the proxy password must not reach a terminal or a CI log that way.
+ */
+function proxyAgent(proxy: URL): Agent {
+  const user = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`
+  const headers = proxy.username || proxy.password ? {'proxy-authorization': `Basic ${Buffer.from(user).toString('base64')}`} : undefined
+  return new HttpsProxyAgent(new URL(proxy.origin), {keepAlive: true, ...(headers ? {headers} : {})})
+}
+
 function routesOut(routes: MediationRoute[]): Map<MediationRoute, Via> {
   const agents = new Map<string, Agent>()
   return new Map(routes.map((route) => {
-    const proxy = upstreamProxy(new URL(route.mediate.upstream))
+    const {proxy} = route
     if (proxy === null) return [route, {shown: ''}]
     let agent = agents.get(proxy.href)
-    if (!agent) agents.set(proxy.href, agent = new HttpsProxyAgent(proxy, {keepAlive: true}))
+    if (!agent) agents.set(proxy.href, agent = proxyAgent(proxy))
     return [route, {agent, shown: ` through the proxy ${shownProxy(proxy)}`}]
   }))
 }
@@ -160,6 +173,20 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     return {ok: true, route, tally, target, headers, via: ways.get(route)!}
   }
 
+  type Admitted = Extract<Admission, {ok: true}>
+  /** The 502 text for a request that did not reach its provider, counted as failed. */
+  const unreachable = ({route, tally, target, via}: Admitted, why: string): string => {
+    tally.failed++
+    return `could not reach ${target.origin}${via.shown} for ${route.provider}: ${why}`
+  }
+  /** The 502 text when the proxy refused the tunnel (the answer is drained), else null. */
+  const refusedByProxy = (answer: IncomingMessage, admitted: Admitted): string | null => {
+    const why = proxyRefusal(answer, admitted.via)
+    if (why === null) return null
+    answer.resume()
+    return unreachable(admitted, why)
+  }
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     req.on('error', () => res.destroy())
     const admission = await admit(req)
@@ -170,22 +197,15 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     const {route, tally, target, headers, via} = admission
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest
     const outgoing = send(target, {method: req.method, headers, agent: via.agent}, (answer) => {
-      const refused = proxyRefusal(answer, via)
-      if (refused !== null) {
-        answer.resume()
-        tally.failed++
-        return sendError(res, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${refused}`)
-      }
+      const refused = refusedByProxy(answer, admission)
+      if (refused !== null) return sendError(res, 502, refused)
       tally.forwarded++
       calls.note(route.provider, req.method, scrubText(target.pathname, headerRedactor(route)), answer.statusCode ?? 0)
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, scrubHeaders(answer.headers, headerRedactor(route)))
       answer.on('error', () => res.destroy())
       answer.pipe(createRedactStream(route.keys)).pipe(res)
     })
-    outgoing.on('error', (error: NodeJS.ErrnoException) => {
-      tally.failed++
-      sendError(res, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${error.code ?? error.message}`)
-    })
+    outgoing.on('error', (error: NodeJS.ErrnoException) => sendError(res, 502, unreachable(admission, error.code ?? error.message)))
     res.on('close', () => {
       if (!res.writableFinished) outgoing.destroy()
     })
@@ -240,21 +260,14 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     })
     // the provider answered without switching (an error page): relay it, scrubbed, and close
     outgoing.on('response', (answer) => {
-      const refused = proxyRefusal(answer, via)
-      if (refused !== null) {
-        answer.resume()
-        tally.failed++
-        return rawError(socket, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${refused}`)
-      }
+      const refused = refusedByProxy(answer, admission)
+      if (refused !== null) return rawError(socket, 502, refused)
       tally.forwarded++
       calls.note(route.provider, `${req.method} (websocket)`, scrubText(target.pathname, headerRedactor(route)), answer.statusCode ?? 0)
       socket.write(rawHead(answer.statusCode ?? 502, answer.statusMessage ?? '', {...scrubHeaders(answer.headers, headerRedactor(route)), connection: 'close'}))
       answer.pipe(createRedactStream(route.keys)).pipe(socket)
     })
-    outgoing.on('error', (error: NodeJS.ErrnoException) => {
-      tally.failed++
-      rawError(socket, 502, `could not reach ${target.origin}${via.shown} for ${route.provider}: ${error.code ?? error.message}`)
-    })
+    outgoing.on('error', (error: NodeJS.ErrnoException) => rawError(socket, 502, unreachable(admission, error.code ?? error.message)))
     outgoing.end()
   }
 

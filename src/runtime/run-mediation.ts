@@ -8,7 +8,7 @@ import type {AuthenticatedVault} from '../cli/context.js'
 import {liveRefusal} from './mediation-check.js'
 import {type MediatedProvider, baseUrlNames} from './mediation-plan.js'
 import type {MediatedKey, Mediator} from './mediator.js'
-import {shownProxy, upstreamProxy} from './proxy-env.js'
+import {shownProxy} from './proxy-env.js'
 
 /** The mediation part of a dry-run plan: where each provider's SDKs are pointed, and through which proxy. */
 export interface MediationSummary {
@@ -33,13 +33,10 @@ export interface MediationRequest {
 }
 
 export function mediationSummary(plan: MediatedProvider[]): MediationSummary[] {
-  return plan.map((item) => {
-    const proxy = upstreamProxy(new URL(item.mediate.upstream))
-    return {
-      provider: item.provider, baseUrlEnv: item.mediate.baseUrlEnv, ...(item.mediate.baseUrlAliases ? {baseUrlAliases: item.mediate.baseUrlAliases} : {}),
-      upstream: item.mediate.upstream, ...(proxy ? {proxy: shownProxy(proxy)} : {}), placeholders: item.inject.map((entry) => entry.env),
-    }
-  })
+  return plan.map((item) => ({
+    provider: item.provider, baseUrlEnv: item.mediate.baseUrlEnv, ...(item.mediate.baseUrlAliases ? {baseUrlAliases: item.mediate.baseUrlAliases} : {}),
+    upstream: item.mediate.upstream, ...(item.proxy ? {proxy: shownProxy(item.proxy)} : {}), placeholders: item.inject.map((entry) => entry.env),
+  }))
 }
 
 /** The audit log's flat data shape: one line per provider plus totals a query can compare. */
@@ -70,7 +67,7 @@ export async function startMediation(vault: AuthenticatedVault, plan: MediatedPr
       inject[entry.env] = key.placeholder
     }
     return {
-      provider: item.provider, mediate: item.mediate, keys: [...bySecret.values()],
+      provider: item.provider, mediate: item.mediate, proxy: item.proxy, keys: [...bySecret.values()],
       stillAllowed: () => refusal({asset: request.asset, provider: item.provider, grants: item.grants}),
       onFirstRefusal: (status: 401 | 403, reason: string) => request.record({
         type: status === 403 ? 'run.mediation.deny' : 'run.mediation.refuse', outcome: 'deny', provider: item.provider, reason,

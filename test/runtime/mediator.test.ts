@@ -45,7 +45,7 @@ describe('runtime/mediator', () => {
   let mediator: Mediator | undefined
 
   const route = (overrides: Partial<MediationRoute> = {}): MediationRoute => ({
-    provider: 'openai', mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: `${upstream.url}/v1`},
+    provider: 'openai', mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: `${upstream.url}/v1`}, proxy: null,
     keys: [{env: 'OPENAI_API_KEY', value: key, placeholder}], stillAllowed: async () => null, ...overrides,
   })
 
@@ -249,20 +249,19 @@ describe('runtime/mediator', () => {
     expect(response.headers.get('x-basic')).to.include('[REDACTED:OPENAI_API_KEY]')
   })
 
-  describe('through the proxy the environment sets (HTTPS_PROXY)', () => {
+  describe('through the proxy the plan names (HTTPS_PROXY)', () => {
     const proxyPassword = canary()
-    let saved: string | undefined
     let proxy: Server | undefined
     const connects: {target: string; headers: IncomingMessage['headers']}[] = []
-    const httpsRoute = () => route({mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: 'https://api.example.test/v1'}})
+    const proxied = (port: number) => route({
+      mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: 'https://api.example.test/v1'},
+      proxy: new URL(`http://corp-user:${encodeURIComponent(proxyPassword)}@127.0.0.1:${port}`),
+    })
 
     beforeEach(() => {
-      saved = process.env.HTTPS_PROXY
       connects.length = 0
     })
     afterEach(() => {
-      if (saved === undefined) delete process.env.HTTPS_PROXY
-      else process.env.HTTPS_PROXY = saved
       proxy?.close()
       proxy = undefined
     })
@@ -274,8 +273,7 @@ describe('runtime/mediator', () => {
         socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\nContent-Length: 0\r\n\r\n')
       })
       await new Promise<void>((resolve) => proxy!.listen(0, '127.0.0.1', resolve))
-      process.env.HTTPS_PROXY = `http://corp-user:${encodeURIComponent(proxyPassword)}@127.0.0.1:${(proxy.address() as AddressInfo).port}`
-      mediator = await startMediator([httpsRoute()])
+      mediator = await startMediator([proxied((proxy.address() as AddressInfo).port)])
       const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
       const text = await response.text()
       // a 407 relayed as it is would be a bare network error to fetch-based SDKs
@@ -295,29 +293,13 @@ describe('runtime/mediator', () => {
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
       const port = (closed.address() as AddressInfo).port
       await new Promise((resolve) => closed.close(resolve))
-      process.env.HTTPS_PROXY = `http://corp-user:${encodeURIComponent(proxyPassword)}@127.0.0.1:${port}`
-      mediator = await startMediator([httpsRoute()])
+      mediator = await startMediator([proxied(port)])
       const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
       const text = await response.text()
       expect(response.status).to.equal(502)
       expect(text).to.include(`https://api.example.test through the proxy http://127.0.0.1:${port}`).and.include('ECONNREFUSED')
       expect(text).not.to.include(proxyPassword).and.not.include(encodeURIComponent(proxyPassword))
       expect(mediator.stats().openai).to.include({failed: 1})
-    })
-
-    it('goes direct for an upstream NO_PROXY names', async () => {
-      process.env.HTTPS_PROXY = 'http://127.0.0.1:9'
-      const savedNoProxy = process.env.NO_PROXY
-      process.env.NO_PROXY = '.example.test'
-      try {
-        mediator = await startMediator([httpsRoute()])
-      } finally {
-        if (savedNoProxy === undefined) delete process.env.NO_PROXY
-        else process.env.NO_PROXY = savedNoProxy
-      }
-      const response = await fetch(`${mediator.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
-      // api.example.test does not resolve: what matters is that the proxy was not named
-      expect(await response.text()).to.include('could not reach https://api.example.test for openai')
     })
   })
 })
@@ -334,6 +316,23 @@ describe('runtime/mediation-plan', () => {
   it('plans the built-in mediatable providers with their base URL variables', () => {
     const plan = planMediation(decision(['openai', 'anthropic', 'groq']), loadCatalog([]))
     expect(plan.map((item) => [item.provider, item.mediate.baseUrlEnv])).to.deep.equal([['openai', 'OPENAI_BASE_URL'], ['anthropic', 'ANTHROPIC_BASE_URL'], ['groq', 'GROQ_BASE_URL']])
+  })
+
+  it('decides each upstream\'s proxy from this process\'s environment, once, and refuses one it cannot use', () => {
+    const saved = {HTTPS_PROXY: process.env.HTTPS_PROXY, NO_PROXY: process.env.NO_PROXY}
+    try {
+      process.env.HTTPS_PROXY = 'http://proxy.corp:3128'
+      process.env.NO_PROXY = 'anthropic.com'
+      const plan = planMediation(decision(['openai', 'anthropic']), loadCatalog([]))
+      expect(plan.map((item) => [item.provider, item.proxy?.href ?? null])).to.deep.equal([['openai', 'http://proxy.corp:3128/'], ['anthropic', null]])
+      process.env.HTTPS_PROXY = 'socks5://proxy.corp:1080'
+      expect(() => planMediation(decision(['openai']), loadCatalog([]))).to.throw(VaultError, /socks5/)
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+    }
   })
 
   it('refuses a run that includes a provider it cannot mediate, suggesting the capabilities it can', () => {
