@@ -15,6 +15,11 @@ export interface StillAllowedQuery {
   provider: string
   /** the grants the run was allowed on (their use was counted when the run started) */
   grants: string[]
+  /**
+   * Asked with the body just checked, once the grants still hold: a mediated run follows its keys
+   * there (mediation-keys.ts). Its answer is the check's answer.
+   */
+  follow?: (body: VaultBody) => Promise<string | null>
 }
 
 /** null when the run's grants still allow the provider, else the reason and the command that fixes it. */
@@ -43,7 +48,8 @@ function identity(path: string): string {
 /**
  * A checker over the vault file as it is on disk. While the file is the same one (a stat per
  * request) the last authenticated body is checked again at the current time; a changed file is
- * read and authenticated afresh. Anything unreadable or tampered refuses.
+ * read and authenticated afresh. Anything unreadable or tampered refuses. One checker serves a
+ * whole run (the mediator's requests and --while-granted's timer), so the file is read once per change.
  */
 export function liveRefusal(vault: OpenedVault, now: () => Date): (query: StillAllowedQuery) => Promise<string | null> {
   let known = {bytes: vault.bytes, body: vault.body}
@@ -58,7 +64,8 @@ export function liveRefusal(vault: OpenedVault, now: () => Date): (query: StillA
         // stat before the read: a write racing the read shows up as a change on the next request
         seen = current
       }
-      return refusalNow(known.body, query, now())
+      const body = known.body
+      return refusalNow(body, query, now()) ?? (query.follow ? await query.follow(body) : null)
     } catch (error) {
       return `codex-vault could not re-check the vault, so it refuses: ${(error as Error).message}`
     }

@@ -23,7 +23,7 @@ import type {Mediation} from '../secrets/providers/schema.js'
 import {CallTally} from './mediation-calls.js'
 import {rawError, rawHead, scrubHeaders, scrubText, sendError, swapIn, upstreamHeaders} from './mediation-http.js'
 import {shownProxy} from './proxy-env.js'
-import {Redactor, createRedactStream} from './redactor.js'
+import {type MaskSecret, Redactor, createRedactStream} from './redactor.js'
 import {createWebSocketScrubber} from './ws-scrub.js'
 
 export interface MediatedKey {
@@ -32,6 +32,13 @@ export interface MediatedKey {
   value: string
   /** what the child gets instead: random, per run */
   placeholder: string
+  /** values this run used before the owner rotated the key (mediation-keys.ts): still scrubbed from answers */
+  previous?: string[]
+}
+
+/** What answers are scrubbed of: every key of the route, and every value it had during the run. */
+function scrubbed(route: MediationRoute): MaskSecret[] {
+  return route.keys.flatMap((key) => [key, ...(key.previous ?? []).map((value) => ({env: key.env, value}))])
 }
 
 export interface MediationRoute {
@@ -126,12 +133,14 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
   const ways = routesOut(routes)
   const calls = new CallTally()
   const stats: Record<string, RouteStats> = Object.fromEntries(routes.map((route) => [route.provider, {forwarded: 0, refused: 0, denied: 0, failed: 0}]))
-  // built once per route: a Redactor's forms and search table cost more than a response's headers
-  const headerRedactors = new Map<MediationRoute, Redactor>()
+  // built once per route and key set: a Redactor's forms and search table cost more than a response's headers
+  const headerRedactors = new Map<MediationRoute, {values: string; redactor: Redactor}>()
   const headerRedactor = (route: MediationRoute) => {
-    let redactor = headerRedactors.get(route)
-    if (!redactor) headerRedactors.set(route, redactor = new Redactor(route.keys))
-    return redactor
+    const secrets = scrubbed(route)
+    const values = secrets.map((secret) => secret.value).join('\0')
+    let cached = headerRedactors.get(route)
+    if (cached?.values !== values) headerRedactors.set(route, cached = {values, redactor: new Redactor(secrets)})
+    return cached.redactor
   }
 
   const reported = new Map<MediationRoute, Set<number>>(routes.map((route) => [route, new Set()]))
@@ -154,14 +163,17 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
     const upstream = new URL(route.mediate.upstream)
     const target = new URL(upstream.href)
     target.pathname = `${upstream.pathname.replace(/\/+$/, '')}/${rest.join('/')}`
-    const used = new Set<MediatedKey>()
-    const query = new URLSearchParams(url.searchParams)
-    const param = route.mediate.query
-    const inQuery = param ? query.get(param) : null
-    if (param && inQuery !== null) query.set(param, swapIn(inQuery, route.keys, used))
-    target.search = query.toString()
-    const headers = upstreamHeaders(req.headers, route.keys, target.host, used)
-    if (used.size === 0) {
+    // the keys as they are now: the vault check below may have taken in a rotated one
+    const swapKeys = () => {
+      const used = new Set<MediatedKey>()
+      const query = new URLSearchParams(url.searchParams)
+      const param = route.mediate.query
+      const inQuery = param ? query.get(param) : null
+      if (param && inQuery !== null) query.set(param, swapIn(inQuery, route.keys, used))
+      target.search = query.toString()
+      return {used, headers: upstreamHeaders(req.headers, route.keys, target.host, used)}
+    }
+    if (swapKeys().used.size === 0) {
       tally.refused++
       return refuse(route, 401, `the request to /${route.provider} did not carry this run's placeholder key; only the program started by \`codex-vault run --mediate\` may use this address`)
     }
@@ -170,7 +182,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
       tally.denied++
       return refuse(route, 403, `${route.provider} is no longer allowed for this run: ${refusal}`)
     }
-    return {ok: true, route, tally, target, headers, via: ways.get(route)!}
+    return {ok: true, route, tally, target, headers: swapKeys().headers, via: ways.get(route)!}
   }
 
   type Admitted = Extract<Admission, {ok: true}>
@@ -203,7 +215,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
       calls.note(route.provider, req.method, scrubText(target.pathname, headerRedactor(route)), answer.statusCode ?? 0)
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, scrubHeaders(answer.headers, headerRedactor(route)))
       answer.on('error', () => res.destroy())
-      answer.pipe(createRedactStream(route.keys)).pipe(res)
+      answer.pipe(createRedactStream(scrubbed(route))).pipe(res)
     })
     outgoing.on('error', (error: NodeJS.ErrnoException) => sendError(res, 502, unreachable(admission, error.code ?? error.message)))
     res.on('close', () => {
@@ -244,7 +256,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
       tally.forwarded++
       calls.note(route.provider, `${req.method} (websocket)`, scrubText(target.pathname, headerRedactor(route)), 101)
       socket.write(rawHead(101, answer.statusMessage ?? 'Switching Protocols', {...scrubHeaders(answer.headers, headerRedactor(route)), connection: 'Upgrade', upgrade: answer.headers.upgrade}))
-      const scrubber = createWebSocketScrubber(route.keys)
+      const scrubber = createWebSocketScrubber(scrubbed(route))
       // a frame it cannot scrub ends the connection: nothing unscrubbed gets through
       scrubber.on('error', () => {
         socket.destroy()
@@ -265,7 +277,7 @@ export async function startMediator(routes: MediationRoute[]): Promise<Mediator>
       tally.forwarded++
       calls.note(route.provider, `${req.method} (websocket)`, scrubText(target.pathname, headerRedactor(route)), answer.statusCode ?? 0)
       socket.write(rawHead(answer.statusCode ?? 502, answer.statusMessage ?? '', {...scrubHeaders(answer.headers, headerRedactor(route)), connection: 'close'}))
-      answer.pipe(createRedactStream(route.keys)).pipe(socket)
+      answer.pipe(createRedactStream(scrubbed(route))).pipe(socket)
     })
     outgoing.on('error', (error: NodeJS.ErrnoException) => rawError(socket, 502, unreachable(admission, error.code ?? error.message)))
     outgoing.end()

@@ -19,7 +19,7 @@ import {writeCredentialFile} from './credential-file.js'
 import {buildChildEnv, validateInjectedEnvName} from './env.js'
 import {STOP_GRACE_MS, type GrantWatch, watchGrants} from './grant-watch.js'
 import {registerRun} from './live-runs.js'
-import {liveRefusal} from './mediation-check.js'
+import {type StillAllowedQuery, liveRefusal} from './mediation-check.js'
 import {type MediatedProvider, planMediation} from './mediation-plan.js'
 import type {Mediator} from './mediator.js'
 import {exemptMediatorFromProxies} from './proxy-env.js'
@@ -58,6 +58,8 @@ export interface DryRunPlan {
   /** with --mediate: the providers whose keys stay with codex-vault, and where their SDKs are pointed */
   mediated?: MediationSummary[]
 }
+
+type Refusal = (query: StillAllowedQuery) => Promise<string | null>
 
 const CI_RUN_VARS = ['GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'CI_JOB_ID', 'BUILDKITE_BUILD_ID', 'CIRCLE_WORKFLOW_ID', 'BUILD_ID']
 
@@ -117,8 +119,7 @@ export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest
  * run.stop (the decision, before its effect), says why on stderr, and ends the child: SIGTERM,
  * then SIGKILL after STOP_GRACE_MS unless it has exited by then.
  */
-function watchWhileGranted(vault: AuthenticatedVault, request: RunRequest, allowed: RunDecision, pid: number, stop: {reason?: string; killTimer?: NodeJS.Timeout}): GrantWatch {
-  const refusal = liveRefusal(vault, request.now)
+function watchWhileGranted(vault: AuthenticatedVault, request: RunRequest, allowed: RunDecision, refusal: Refusal, pid: number, stop: {reason?: string; killTimer?: NodeJS.Timeout}): GrantWatch {
   const queries = allowed.allowed.map((item) => ({asset: request.asset, provider: item.provider, grants: [item.grant.id]}))
   const signal = (name: NodeJS.Signals) => {
     try {
@@ -207,6 +208,9 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
   await coreDumpsOff
   if (allowed.denials.length > 0) throw denialError(allowed, isRunOnly(vault))
 
+  // one re-checker of the vault for the whole run, from the body the allow wrote: the mediator asks
+  // it before each request and --while-granted once a second, and a changed file is read once
+  const refusal = liveRefusal(vault, request.now)
   let inject: Record<string, string> = {}
   const mask: {env: string; value: string}[] = []
   const cleanups: (() => void)[] = []
@@ -234,8 +238,9 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
       try {
         // named one by one: spreading the request would read its stdin getter, creating process.stdin
         started = await startMediation(vault, mediation, values, {
-          asset: request.asset, command: commandName, parentEnv: request.parentEnv, cleanEnv: request.cleanEnv, now: request.now, warn: request.warn,
+          asset: request.asset, command: commandName, parentEnv: request.parentEnv, cleanEnv: request.cleanEnv, warn: request.warn, refusal,
           record: (event) => recordOrWarn(vault, request, event),
+          recordOrRefuse: (event) => vault.recordDenial({...event, asset: request.asset}),
         })
       } catch (error) {
         await recordOrWarn(vault, request, {type: 'run.error', outcome: 'error', reason: `mediation did not start: ${(error as Error).message}`, data: {command: commandName}})
@@ -259,7 +264,7 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
         get stdin() { return request.stdin }, stdinFd: request.stdinFd, stdout: request.stdout, stderr: request.stderr,
         onSpawn: (pid) => {
           live.setChild(pid)
-          if (request.whileGranted) stop.watch = watchWhileGranted(vault, request, allowed, pid, stop)
+          if (request.whileGranted) stop.watch = watchWhileGranted(vault, request, allowed, refusal, pid, stop)
         },
       })
     } catch (error) {

@@ -5,7 +5,8 @@
  */
 import type {AuditEvent} from '../audit/events.js'
 import type {AuthenticatedVault} from '../cli/context.js'
-import {liveRefusal} from './mediation-check.js'
+import type {StillAllowedQuery} from './mediation-check.js'
+import {type FollowedKey, KeyFollower} from './mediation-keys.js'
 import {type MediatedProvider, baseUrlNames} from './mediation-plan.js'
 import type {MediatedKey, Mediator} from './mediator.js'
 import {shownProxy} from './proxy-env.js'
@@ -26,10 +27,13 @@ export interface MediationRequest {
   command: string
   parentEnv: NodeJS.ProcessEnv
   cleanEnv: boolean
-  now: () => Date
   warn: (message: string) => void
+  /** the run's one re-checker of the vault (mediation-check.ts liveRefusal), shared with --while-granted */
+  refusal: (query: StillAllowedQuery) => Promise<string | null>
   /** writes an audit record, warning instead of failing (the run has started) */
   record: (event: Omit<AuditEvent, 'asset'>) => Promise<void>
+  /** writes an audit record, rejecting when it cannot: for a decision that must not take effect unrecorded */
+  recordOrRefuse: (event: Omit<AuditEvent, 'asset'>) => Promise<void>
 }
 
 export function mediationSummary(plan: MediatedProvider[]): MediationSummary[] {
@@ -57,18 +61,25 @@ export function mediationAudit(mediator: Mediator): {mediation: string[]; mediat
 export async function startMediation(vault: AuthenticatedVault, plan: MediatedProvider[], values: Map<string, string>, request: MediationRequest): Promise<{mediator: Mediator; inject: Record<string, string>}> {
   // loaded only here: node:http and node:https would cost every plain run's startup
   const {newPlaceholder, startMediator} = await import('./mediator.js')
-  const refusal = liveRefusal(vault, request.now)
   const inject: Record<string, string> = {}
+  const followed: FollowedKey[] = []
+  const follower = new KeyFollower(followed, {
+    vaultId: vault.header.vaultId, keys: () => vault.keys, record: request.recordOrRefuse, tell: request.warn,
+  })
   const routes = plan.map((item) => {
     const bySecret = new Map<string, MediatedKey>()
     for (const entry of item.inject) {
       let key = bySecret.get(entry.secretId)
-      if (!key) bySecret.set(entry.secretId, key = {env: entry.env, value: values.get(entry.secretId)!, placeholder: newPlaceholder()})
+      if (!key) {
+        bySecret.set(entry.secretId, key = {env: entry.env, value: values.get(entry.secretId)!, placeholder: newPlaceholder()})
+        // a secret's first entry carries its stored name; aliases (authorize.ts) come after it
+        followed.push({key, provider: item.provider, storedEnv: entry.env, fingerprint: entry.fingerprint})
+      }
       inject[entry.env] = key.placeholder
     }
     return {
       provider: item.provider, mediate: item.mediate, proxy: item.proxy, keys: [...bySecret.values()],
-      stillAllowed: () => refusal({asset: request.asset, provider: item.provider, grants: item.grants}),
+      stillAllowed: () => request.refusal({asset: request.asset, provider: item.provider, grants: item.grants, follow: (body) => follower.follow(body, item.provider)}),
       onFirstRefusal: (status: 401 | 403, reason: string) => request.record({
         type: status === 403 ? 'run.mediation.deny' : 'run.mediation.refuse', outcome: 'deny', provider: item.provider, reason,
         data: {command: request.command, status, note: 'the first of this run; later ones are counted in run.exit'},

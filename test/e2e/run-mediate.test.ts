@@ -12,7 +12,7 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import {assertNoCanary, explain, hasStackTrace} from '../helpers/cli.js'
-import {type RunFixture, markerChild, runFixture, waitForFile} from '../permissions/e2e-fixture.js'
+import {type RunFixture, markerChild, openaiCanary, runFixture, waitForFile} from '../permissions/e2e-fixture.js'
 
 /** The child: prints its key's prefix and base URL, then calls the API the way an SDK would. */
 const CLIENT = `
@@ -140,5 +140,54 @@ call().then(() => { fs.writeFileSync(process.argv[1], ''); const wait = setInter
     const plain = await fx.cli(['run', '--asset', 'other', '--', ...markerChild(marker)])
     expect(plain.code, explain(plain)).to.equal(0)
     expect(await allows()).to.equal(before + 1)
+  })
+
+  it('follows the key in the vault: a rotation during the run reaches the next request, recorded first; a removed key stops requests', async () => {
+    const marks = [1, 2].map((n) => ({done: join(fx.markers, `call-${n}-done`), go: join(fx.markers, `go-${n}`)}))
+    // a call, then wait for the test's change to the vault, twice, then a last call
+    const threeCalls = `
+const fs = require('fs')
+const [done1, go1, done2, go2] = process.argv.slice(1)
+const call = () => fetch(process.env.OPENAI_BASE_URL + '/models', {headers: {authorization: 'Bearer ' + process.env.OPENAI_API_KEY}})
+  .then(async (r) => console.log('status', r.status, await r.text()))
+const after = (file) => new Promise((resolve) => { const wait = setInterval(() => { if (fs.existsSync(file)) { clearInterval(wait); resolve() } }, 20) })
+call().then(() => fs.writeFileSync(done1, '')).then(() => after(go1)).then(call).then(() => fs.writeFileSync(done2, '')).then(() => after(go2)).then(call)
+`
+    const rotated = openaiCanary()
+    const before = seen.length
+    const run = fx.spawn(['run', '--asset', 'shop', '--mediate', '--', 'node', '-e', threeCalls, marks[0].done, marks[0].go, marks[1].done, marks[1].go])
+    try {
+      expect(await waitForFile(marks[0].done), 'the first call finished').to.equal(true)
+      const rotate = await fx.cli(['secret', 'rotate', 'openai'], {input: rotated})
+      expect(rotate.code, explain(rotate)).to.equal(0)
+      writeFileSync(marks[0].go, '')
+      expect(await waitForFile(marks[1].done), 'the second call finished').to.equal(true)
+      const removed = await fx.cli(['secret', 'remove', 'openai'])
+      expect(removed.code, explain(removed)).to.equal(0)
+      writeFileSync(marks[1].go, '')
+      const result = await run.done
+      expect(result.code, explain(result)).to.equal(0)
+      expect(seen.slice(before).map((entry) => entry.auth), 'the provider got the old key, then the new one, then nothing').to.deep.equal([`Bearer ${fx.keys.openai}`, `Bearer ${rotated}`])
+      const [first, second, third] = result.stdout.trim().split('\n')
+      expect(first).to.match(/^status 200 /)
+      expect(second).to.match(/^status 200 /)
+      expect(third).to.match(/^status 403 /)
+      expect(third).to.include('was removed from the vault').and.include('codex-vault secret set openai')
+      expect(result.stderr).to.include('the openai key (OPENAI_API_KEY) changed in the vault (version 2); mediated requests use the new one from now on')
+      const log = (JSON.parse((await fx.cli(['audit', 'tail', '-n', '6', '--json'])).stdout) as {result: {records: {type: string; provider?: string; data?: Record<string, unknown>}[]}}).result.records
+      expect(log.map((record) => record.type)).to.deep.equal(['run.allow', 'secret.rotate', 'run.mediation.rotate', 'secret.remove', 'run.mediation.deny', 'run.exit'])
+      expect(log[2].provider).to.equal('openai')
+      expect(log[2].data).to.include({env: 'OPENAI_API_KEY', version: 2, fingerprint: log[1].data!.fingerprint, previousFingerprint: log[1].data!.previousFingerprint})
+      for (const [where, text] of [['stdout', result.stdout], ['stderr', result.stderr], ['the audit log', readFileSync(`${fx.home.vault}.audit`)]] as const) {
+        assertNoCanary(text, [fx.keys.openai, rotated], where)
+      }
+    } finally {
+      for (const mark of marks) writeFileSync(mark.go, '')
+      await run.done
+      // the other tests of this file expect the fixture's key (removed above, unless a step failed)
+      await fx.cli(['secret', 'remove', 'openai'])
+      const restored = await fx.cli(['secret', 'set', 'openai'], {input: fx.keys.openai})
+      expect(restored.code, explain(restored)).to.equal(0)
+    }
   })
 })

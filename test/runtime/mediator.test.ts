@@ -112,6 +112,31 @@ describe('runtime/mediator', () => {
     expect(mediator.stats().openai).to.deep.equal({forwarded: 1, refused: 0, denied: 1, failed: 0})
   })
 
+  it('sends a key rotated during the check (stillAllowed) from that request on, and scrubs the old and the new value from answers', async () => {
+    const rotated = canary()
+    upstream.server.close()
+    // echoes the key it got and an old one it remembers, in the body and in a header
+    upstream = await fakeUpstream((seen) => ({body: JSON.stringify({got: seen.headers.authorization, old: key}), headers: {'x-old-key': key}}))
+    const keys = [{env: 'OPENAI_API_KEY', value: key, placeholder}]
+    let rotateNow = false
+    mediator = await startMediator([route({keys, stillAllowed: async () => {
+      // what KeyFollower does when the vault holds a new version of the key
+      if (rotateNow && keys[0].value === key) Object.assign(keys[0], {value: rotated, previous: [key]})
+      return null
+    }})])
+    const call = async () => {
+      const response = await fetch(`${mediator!.baseUrl('openai')}/models`, {headers: {authorization: `Bearer ${placeholder}`}})
+      return {headers: response.headers, text: await response.text()}
+    }
+    expect((await call()).text).to.include('[REDACTED:OPENAI_API_KEY]')
+    rotateNow = true
+    const after = await call()
+    expect(upstream.seen.map((seen) => seen.headers.authorization)).to.deep.equal([`Bearer ${key}`, `Bearer ${rotated}`])
+    expect(JSON.parse(after.text)).to.deep.equal({got: 'Bearer [REDACTED:OPENAI_API_KEY]', old: '[REDACTED:OPENAI_API_KEY]'})
+    // the old value is still scrubbed from the headers the provider sends back
+    expect(after.headers.get('x-old-key')).to.equal('[REDACTED:OPENAI_API_KEY]')
+  })
+
   it('reports the first 401 and the first 403 of the run (for the audit log) before answering, and only counts the rest', async () => {
     let verdict: string | null = null
     const reports: {status: number; reason: string; answered: boolean}[] = []
