@@ -102,15 +102,16 @@ function checkCwd(cwd: string | undefined): void {
  * Copies the child's output to ours, through a redactor when masking. A 'data' handler that writes
  * straight to `dest`, not a Transform stream piped twice: the stream machinery cost ~10% of masked
  * throughput. The Redactor (its forms and search table) is built on the first chunk, since a run's
- * stderr is often silent. If our own output goes away (e.g. `| head`) the child is still drained,
- * so it never blocks on a full pipe.
+ * stderr is often silent. If our own output goes away (`| head` has read enough), our end of the
+ * child's pipe is closed too, so that the child's next write fails as it would without us (EPIPE,
+ * or death by SIGPIPE for `yes` and most C programs) instead of producing for ever into a drain.
  */
 function relayOutput(source: Readable, dest: Writable, mask: MaskSecret[] | null): {ended: Promise<void>; detach: () => void} {
   let redactor: Redactor | undefined
   let destGone = false
   const onDestError = () => {
     destGone = true
-    source.resume()
+    source.destroy()
   }
   dest.on('error', onDestError)
   source.on('data', (chunk: Buffer) => {
@@ -121,11 +122,15 @@ function relayOutput(source: Readable, dest: Writable, mask: MaskSecret[] | null
       dest.once('drain', () => source.resume())
     }
   })
-  const ended = new Promise<void>((resolve) => source.once('end', () => {
-    const rest = redactor?.flush()
-    if (rest !== undefined && rest.length > 0 && !destGone) dest.write(rest)
-    resolve()
-  }))
+  const ended = new Promise<void>((resolve) => {
+    source.once('end', () => {
+      const rest = redactor?.flush()
+      if (rest !== undefined && rest.length > 0 && !destGone) dest.write(rest)
+      resolve()
+    })
+    // destroyed above, or failed: no 'end' comes
+    source.once('close', resolve)
+  })
   return {ended, detach: () => dest.off('error', onDestError)}
 }
 

@@ -3,9 +3,11 @@ import {delimiter, isAbsolute, join, resolve} from 'node:path'
 
 import {VaultError} from '../cli/errors.js'
 
-function isExecutableFile(path: string): 'ok' | 'missing' | 'denied' {
+function isExecutableFile(path: string): 'ok' | 'missing' | 'denied' | 'directory' {
   try {
-    if (!statSync(path).isFile()) return 'missing'
+    const stat = statSync(path)
+    if (stat.isDirectory()) return 'directory'
+    if (!stat.isFile()) return 'missing'
   } catch {
     return 'missing'
   }
@@ -31,10 +33,18 @@ function notExecutable(command: string): VaultError {
   })
 }
 
+function isDirectory(command: string): VaultError {
+  return new VaultError('INVALID_INPUT', `run: ${command} is a directory, not a program`, {
+    suggestions: ['give the path of the program to run after --'],
+    details: {exitCode: 126},
+  })
+}
+
 /**
  * Finds the program the way execvp would, using the child's PATH, so a missing command fails before anything is
  * spawned with the same clear error in pipe and pseudo-terminal mode (node-pty only reports a failed exec as output).
- * Errors carry details.exitCode 127 (not found) or 126 (not executable), the shell's conventions.
+ * Errors carry details.exitCode 127 (not found) or 126 (not executable, or a directory given as a path), the
+ * shell's conventions. A directory met while searching PATH is skipped, as execvp does.
  */
 export function resolveCommand(command: string, env: Record<string, string>, cwd?: string): string {
   if (command === '' || command.includes('\0')) throw notFound(command)
@@ -43,6 +53,7 @@ export function resolveCommand(command: string, env: Record<string, string>, cwd
     const path = isAbsolute(command) ? command : resolve(base, command)
     const state = isExecutableFile(path)
     if (state === 'ok') return path
+    if (state === 'directory') throw isDirectory(command)
     throw state === 'denied' ? notExecutable(command) : notFound(command)
   }
   let denied = false

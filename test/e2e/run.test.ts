@@ -69,16 +69,33 @@ describe('run end to end', function () {
     }
   })
 
-  it('passes exit code 37 through, 137 for a child that SIGKILLs itself, 127 for a missing command', async () => {
-    const [exit37, killed, missing] = [
+  it('passes exit code 37 through, 137 for a child that SIGKILLs itself, 127 for a missing command, 126 for a directory', async () => {
+    const [exit37, killed, missing, folder] = [
       ok(await fx.cli(['run', '--asset', 'shop', '--', 'node', '-e', 'process.exit(37)'])),
       ok(await fx.cli(['run', '--asset', 'shop', '--', 'node', '-e', 'process.kill(process.pid, "SIGKILL")'])),
       ok(await fx.cli(['run', '--asset', 'shop', '--', join(fx.markers, 'no-such-program')])),
+      ok(await fx.cli(['run', '--asset', 'shop', '--', fx.markers])),
     ]
     expect(exit37.code, explain(exit37)).to.equal(37)
     expect(killed.code, explain(killed)).to.equal(137)
     expect(missing.code, explain(missing)).to.equal(127)
     expect(missing.stderr).to.match(/^codex-vault: .*command not found/m)
+    expect(folder.code, explain(folder)).to.equal(126)
+    expect(folder.stderr).to.match(/^codex-vault: run: .* is a directory, not a program$/m)
+  })
+
+  it('ends with its reader, as in `run -- yes | head -n 2`: the child is not fed into a drain for ever (masked and not)', async () => {
+    const env = cliEnv({home: fx.home, env: {CODEX_VAULT_SESSION: fx.token}})
+    for (const mask of ['', '--no-mask']) {
+      const pipeline = `"${process.execPath}" "${BIN}" run --asset shop ${mask} -- yes | head -n 2`
+      const started = Date.now()
+      const result = spawnSync('sh', ['-c', pipeline], {env, encoding: 'utf8', timeout: 30_000})
+      expect(result.error, `${pipeline} did not end: ${result.stderr}`).to.equal(undefined)
+      expect(result.stdout).to.equal('y\ny\n')
+      expect(Date.now() - started).to.be.below(20_000)
+    }
+    // nothing left running after the pipeline ended
+    expect(spawnSync('pgrep', ['-f', `${BIN} run --asset shop`]).stdout.toString().trim()).to.equal('')
   })
 
   it('forwards SIGTERM to the child and exits 143', async () => {

@@ -23,22 +23,45 @@ describe('runtime/child', function () {
   afterEach(() => cleanup())
 
   for (const mask of [null, [{env: 'K', value: 'some-secret-value-123'}]]) {
-    it(`keeps draining the child when our own output goes away, as with \`| head\` (mask ${mask ? 'on' : 'off'})`, async () => {
-      let writes = 0
-      // fails on its second write, as a closed pipe does with EPIPE
-      const broken = new Writable({write: (_chunk, _encoding, callback) => callback(++writes > 1 ? Object.assign(new Error('write EPIPE'), {code: 'EPIPE'}) : null)})
-      let stderr = ''
-      const collect = new Writable({write: (chunk, _encoding, callback) => {
-        stderr += chunk
-        callback()
-      }})
-      // 4 MB, far more than a pipe holds: a child nobody drains would block for ever
-      const script = `const b = Buffer.alloc(65536, 'x'); let n = 64; (function go() { while (n-- > 0) if (!process.stdout.write(b)) return process.stdout.once('drain', go); process.stderr.write('done') })()`
-      const outcome = await runChild({command: node, args: ['-e', script], env: {PATH: process.env.PATH ?? ''}, mask,
-        stdin: Readable.from([]) as unknown as NodeJS.ReadStream, stdout: broken as unknown as NodeJS.WriteStream, stderr: collect as unknown as NodeJS.WriteStream})
-      expect(outcome.exitCode).to.equal(0)
-      expect(stderr).to.equal('done')
-      expect(writes).to.be.greaterThan(1)
+    describe(`when our own output goes away, as with \`| head\` (mask ${mask ? 'on' : 'off'})`, () => {
+      /** fails on its second write, as a pipe whose reader has gone does (EPIPE) */
+      const brokenAfterOneWrite = () => {
+        const seen = {writes: 0}
+        const stream = new Writable({write: (_chunk, _encoding, callback) => callback(++seen.writes > 1 ? Object.assign(new Error('write EPIPE'), {code: 'EPIPE'}) : null)})
+        return {seen, stream: stream as unknown as NodeJS.WriteStream}
+      }
+      const collector = () => {
+        const seen = {text: ''}
+        const stream = new Writable({write: (chunk, _encoding, callback) => {
+          seen.text += chunk
+          callback()
+        }})
+        return {seen, stream: stream as unknown as NodeJS.WriteStream}
+      }
+      const stdin = () => Readable.from([]) as unknown as NodeJS.ReadStream
+
+      it('closes the child\'s output pipe too: its next write fails with EPIPE, as it would without codex-vault, and its stderr still arrives', async () => {
+        const out = brokenAfterOneWrite()
+        const err = collector()
+        // 4 MB, far more than a pipe holds: it cannot finish before our output breaks
+        const script = `const b = Buffer.alloc(65536, 'x'); let n = 64
+process.stdout.on('error', (e) => { process.stderr.write('child saw ' + e.code); process.exit(3) });
+(function go() { while (n-- > 0) if (!process.stdout.write(b)) return process.stdout.once('drain', go); process.stderr.write('wrote everything') })()`
+        const outcome = await runChild({command: node, args: ['-e', script], env: {PATH: process.env.PATH ?? ''}, mask, stdin: stdin(), stdout: out.stream, stderr: err.stream})
+        // EPIPE, or ECONNRESET when the socket still held unread output as it closed
+        expect(err.seen.text).to.match(/^child saw (EPIPE|ECONNRESET)$/)
+        expect(outcome.exitCode).to.equal(3)
+        expect(out.seen.writes).to.be.greaterThan(1)
+      })
+
+      it('ends a producer that never stops (yes), instead of relaying it into a drain for ever', async () => {
+        const out = brokenAfterOneWrite()
+        const err = collector()
+        const outcome = await runChild({command: 'yes', args: [], env: {PATH: process.env.PATH ?? ''}, mask, stdin: stdin(), stdout: out.stream, stderr: err.stream})
+        // killed by SIGPIPE, or (socket closed with output unread) exit 1 after "Connection reset by peer"
+        if (outcome.signal === null) expect({exitCode: outcome.exitCode, stderr: err.seen.text}).to.deep.equal({exitCode: 1, stderr: 'yes: standard output: Connection reset by peer\n'})
+        else expect(outcome).to.include({signal: 'SIGPIPE', exitCode: 141})
+      })
     })
   }
 
