@@ -9,6 +9,8 @@ export interface MaskSecret {
 export interface SecretForm {
   bytes: Buffer
   replacement: Buffer
+  /** a fragment of the raw secret: a match runs on for as long as the output goes on following `source` from `next` */
+  extend?: {source: Buffer; next: number}
 }
 type Form = SecretForm
 
@@ -22,6 +24,25 @@ export function shortMaskedSecrets(secrets: MaskSecret[], minLength = MIN_MASKAB
 
 /** Below this many characters a base64 fragment of a mis-aligned secret is too likely to occur by chance. */
 const MIN_SHIFTED_BASE64 = 16
+
+/**
+ * A run of this many bytes of a secret is masked wherever it appears, and from there for as long as
+ * the output goes on following the secret: a key printed truncated (`key.slice(0, -1)`), cut by a
+ * logger, or split in two long pieces is masked too. Shorter pieces (a recognisable prefix such as
+ * `sk-proj-` plus a few characters) pass.
+ */
+export const FRAGMENT_BYTES = 24
+/** Fragments are masked for secrets at least this long (so that a passed piece hides enough of them) and without whitespace (not a credentials file's JSON, whose pieces are ordinary text). */
+const FRAGMENT_MIN_SECRET = FRAGMENT_BYTES + 8
+
+function fragmentForms(raw: Buffer, replacement: Buffer): Form[] {
+  if (raw.length < FRAGMENT_MIN_SECRET || /\s/.test(raw.toString('latin1'))) return []
+  const forms: Form[] = []
+  for (let start = 0; start + FRAGMENT_BYTES <= raw.length; start++) {
+    forms.push({bytes: raw.subarray(start, start + FRAGMENT_BYTES), replacement, extend: {source: raw, next: start + FRAGMENT_BYTES}})
+  }
+  return forms
+}
 
 function toUrlSafe(b64: string): string {
   return b64.replaceAll('+', '-').replaceAll('/', '_')
@@ -40,9 +61,10 @@ function shiftedBase64Core(value: Buffer, shift: number): string {
   return encoded.slice(first, last)
 }
 
-/** Every textual form a secret can take in program output, longest first so overlapping secrets mask completely. */
+/** Every textual form a secret can take in program output, and its fragments; longest first so overlapping secrets mask completely. */
 export function secretForms(secrets: MaskSecret[]): Form[] {
   const seen = new Map<string, Form>()
+  const fragments = new Map<string, Form>()
   for (const {env, value} of secrets) {
     if (value.length === 0) continue
     const replacement = Buffer.from(`[REDACTED:${env}]`)
@@ -65,8 +87,12 @@ export function secretForms(secrets: MaskSecret[]): Form[] {
       // the first secret to claim a form names it; later duplicates would be indistinguishable anyway
       if (candidate.length > 0 && !seen.has(candidate)) seen.set(candidate, {bytes: Buffer.from(candidate, 'utf8'), replacement})
     }
+    for (const fragment of fragmentForms(raw, replacement)) {
+      const key = fragment.bytes.toString('latin1')
+      if (!fragments.has(key)) fragments.set(key, fragment)
+    }
   }
-  return [...seen.values()].sort((a, b) => b.bytes.length - a.bytes.length)
+  return [...seen.values(), ...fragments.values()].sort((a, b) => b.bytes.length - a.bytes.length)
 }
 
 /**
@@ -143,8 +169,10 @@ class FormSearch {
  */
 export class Redactor {
   private readonly search: FormSearch | null
-  /** forms indexed by their first byte: the tail check only looks at bytes that can start a form */
+  /** whole forms indexed by their first byte: the tail check only looks at bytes that can start a form */
   private readonly byFirstByte: (Form[] | undefined)[] = Array.from({length: 256})
+  /** the same for fragments, apart: they are many and short, so only the last FRAGMENT_BYTES - 1 bytes can start one */
+  private readonly fragmentsByFirstByte: (Form[] | undefined)[] = Array.from({length: 256})
   private readonly maxLen: number
   private held: Buffer = Buffer.alloc(0)
 
@@ -152,7 +180,7 @@ export class Redactor {
     const forms = secretForms(secrets)
     this.search = forms.length > 0 ? new FormSearch(forms) : null
     this.maxLen = forms.length > 0 ? forms[0].bytes.length : 0
-    for (const form of forms) (this.byFirstByte[form.bytes[0]] ??= []).push(form)
+    for (const form of forms) ((form.extend ? this.fragmentsByFirstByte : this.byFirstByte)[form.bytes[0]] ??= []).push(form)
   }
 
   /** Bytes currently held back because they could still complete a match. */
@@ -183,10 +211,16 @@ export class Redactor {
       // a match starting in the held tail waits: a longer form, or an earlier one, may still complete there
       if (at === -1 || at >= holdFrom) break
       const form = search.found!
+      const end = form.extend ? this.extent(data, at + form.bytes.length, form.extend, final) : at + form.bytes.length
+      if (end === -1) {
+        // a fragment that runs into the end of what has arrived may go on in the next chunk: wait for it
+        holdFrom = at
+        break
+      }
       parts ??= []
       if (at > pos) parts.push(data.subarray(pos, at))
       parts.push(form.replacement)
-      pos = at + form.bytes.length
+      pos = end
       if (pos > holdFrom) holdFrom = final ? n : this.tailStart(data, pos)
     }
 
@@ -196,19 +230,43 @@ export class Redactor {
     return Buffer.concat(parts)
   }
 
+  /** Where a fragment match that reached `pos` ends: as far as data follows the secret; -1 when it may go on past the data. */
+  private extent(data: Buffer, pos: number, extend: NonNullable<Form['extend']>, final: boolean): number {
+    const {source} = extend
+    let next = extend.next
+    while (pos < data.length && next < source.length && data[pos] === source[next]) {
+      pos++
+      next++
+    }
+    return pos === data.length && next < source.length && !final ? -1 : pos
+  }
+
   /** Smallest p >= from such that data[p..] is a proper prefix of some form (or data.length when none). */
   private tailStart(data: Buffer, from: number): number {
     const n = data.length
+    const fragmentsFrom = n - FRAGMENT_BYTES + 1
     for (let p = Math.max(from, n - this.maxLen + 1); p < n; p++) {
-      const candidates = this.byFirstByte[data[p]]
-      if (candidates === undefined) continue
       const rest = n - p
-      for (const form of candidates) {
-        if (form.bytes.length > rest && data.compare(form.bytes, 0, rest, p, n) === 0) return p
+      const candidates = this.byFirstByte[data[p]]
+      if (candidates !== undefined) {
+        for (const form of candidates) {
+          if (form.bytes.length > rest && data.compare(form.bytes, 0, rest, p, n) === 0) return p
+        }
+      }
+      const fragments = p >= fragmentsFrom ? this.fragmentsByFirstByte[data[p]] : undefined
+      if (fragments !== undefined) {
+        // fewer than FRAGMENT_BYTES bytes: a loop here is cheaper than a call into Buffer.compare
+        for (const fragment of fragments) if (startsWithRest(fragment.bytes, data, p)) return p
       }
     }
     return n
   }
+}
+
+/** Whether data[p..] (shorter than `bytes`) is a prefix of `bytes`. */
+function startsWithRest(bytes: Buffer, data: Buffer, p: number): boolean {
+  for (let i = 0; p + i < data.length; i++) if (bytes[i] !== data[p + i]) return false
+  return true
 }
 
 /** The whole-buffer equivalent of a Redactor, for short outputs and for checking the streaming one. */

@@ -113,7 +113,7 @@ setInterval(() => {}, 1000)`
     expect(existsSync(termed), 'the child never got SIGTERM').to.equal(true)
   })
 
-  it('masks every form of an injected key in piped stdout and stderr, even split across writes; --no-mask shows it', async () => {
+  it('masks every form of an injected key in piped stdout and stderr, even split across writes or cut short; --no-mask shows it', async () => {
     const approve = ok(await fx.cli(['grant', 'approve', '--asset', 'shop', '--capability', 'ai.mistral.inference']))
     expect(approve.code, explain(approve)).to.equal(0)
     const program = `const k = process.env.OPENAI_API_KEY, m = process.env.MISTRAL_API_KEY
@@ -126,6 +126,7 @@ setTimeout(() => {
   out('b64m:' + Buffer.from(m).toString('base64') + '\\n')
   out('url:' + encodeURIComponent(m) + '\\n')
   out('json:' + JSON.stringify({k, m}) + '\\n')
+  out('cut:' + k.slice(0, -1) + ' ' + k.slice(0, 90) + '\\n' + k.slice(90) + '\\n')
   process.stderr.write('err:' + k + '\\n')
 }, 300)`
     const args = ['run', '--asset', 'shop', '--capability', 'ai.openai.inference', '--capability', 'ai.mistral.inference']
@@ -138,6 +139,8 @@ setTimeout(() => {
       'b64m:[REDACTED:MISTRAL_API_KEY]',
       'url:[REDACTED:MISTRAL_API_KEY]',
       'json:{"k":"[REDACTED:OPENAI_API_KEY]","m":"[REDACTED:MISTRAL_API_KEY]"}',
+      'cut:[REDACTED:OPENAI_API_KEY] [REDACTED:OPENAI_API_KEY]',
+      '[REDACTED:OPENAI_API_KEY]',
       '',
     ])
     expect(masked.stderr).to.include('err:[REDACTED:OPENAI_API_KEY]\n')
