@@ -51,7 +51,10 @@ function identity(path: string): string {
  * read and authenticated afresh. Anything unreadable or tampered refuses. One checker serves a
  * whole run (the mediator's requests and --while-granted's timer), so the file is read once per change.
  */
-export function liveRefusal(vault: OpenedVault, now: () => Date): (query: StillAllowedQuery) => Promise<string | null> {
+/** null while the run's grants still hold for the query's provider, else why not */
+export type LiveRefusal = (query: StillAllowedQuery) => Promise<string | null>
+
+export function liveRefusal(vault: OpenedVault, now: () => Date): LiveRefusal {
   let known = {bytes: vault.bytes, body: vault.body}
   let seen: string | undefined
   return async (query) => {

@@ -19,7 +19,7 @@ import {writeCredentialFile} from './credential-file.js'
 import {buildChildEnv, validateInjectedEnvName} from './env.js'
 import {STOP_GRACE_MS, type GrantWatch, watchGrants} from './grant-watch.js'
 import {registerRun} from './live-runs.js'
-import {type StillAllowedQuery, liveRefusal} from './mediation-check.js'
+import {type LiveRefusal, liveRefusal} from './mediation-check.js'
 import {type MediatedProvider, planMediation} from './mediation-plan.js'
 import type {Mediator} from './mediator.js'
 import {exemptMediatorFromProxies} from './proxy-env.js'
@@ -58,8 +58,6 @@ export interface DryRunPlan {
   /** with --mediate: the providers whose keys stay with codex-vault, and where their SDKs are pointed */
   mediated?: MediationSummary[]
 }
-
-type Refusal = (query: StillAllowedQuery) => Promise<string | null>
 
 const CI_RUN_VARS = ['GITHUB_RUN_ID', 'CI_PIPELINE_ID', 'CI_JOB_ID', 'BUILDKITE_BUILD_ID', 'CIRCLE_WORKFLOW_ID', 'BUILD_ID']
 
@@ -119,7 +117,7 @@ export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest
  * run.stop (the decision, before its effect), says why on stderr, and ends the child: SIGTERM,
  * then SIGKILL after STOP_GRACE_MS unless it has exited by then.
  */
-function watchWhileGranted(vault: AuthenticatedVault, request: RunRequest, allowed: RunDecision, refusal: Refusal, pid: number, stop: {reason?: string; killTimer?: NodeJS.Timeout}): GrantWatch {
+function watchWhileGranted(vault: AuthenticatedVault, request: RunRequest, allowed: RunDecision, refusal: LiveRefusal, pid: number, stop: {reason?: string; killTimer?: NodeJS.Timeout}): GrantWatch {
   const queries = allowed.allowed.map((item) => ({asset: request.asset, provider: item.provider, grants: [item.grant.id]}))
   const signal = (name: NodeJS.Signals) => {
     try {

@@ -5,7 +5,7 @@
  */
 import type {AuditEvent} from '../audit/events.js'
 import type {AuthenticatedVault} from '../cli/context.js'
-import type {StillAllowedQuery} from './mediation-check.js'
+import type {LiveRefusal} from './mediation-check.js'
 import {type FollowedKey, KeyFollower} from './mediation-keys.js'
 import {type MediatedProvider, baseUrlNames} from './mediation-plan.js'
 import type {MediatedKey, Mediator} from './mediator.js'
@@ -29,7 +29,7 @@ export interface MediationRequest {
   cleanEnv: boolean
   warn: (message: string) => void
   /** the run's one re-checker of the vault (mediation-check.ts liveRefusal), shared with --while-granted */
-  refusal: (query: StillAllowedQuery) => Promise<string | null>
+  refusal: LiveRefusal
   /** writes an audit record, warning instead of failing (the run has started) */
   record: (event: Omit<AuditEvent, 'asset'>) => Promise<void>
   /** writes an audit record, rejecting when it cannot: for a decision that must not take effect unrecorded */
