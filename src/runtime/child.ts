@@ -103,8 +103,9 @@ function checkCwd(cwd: string | undefined): void {
  * straight to `dest`, not a Transform stream piped twice: the stream machinery cost ~10% of masked
  * throughput. The Redactor (its forms and search table) is built on the first chunk, since a run's
  * stderr is often silent. If our own output goes away (`| head` has read enough), our end of the
- * child's pipe is closed too, so that the child's next write fails as it would without us (EPIPE,
- * or death by SIGPIPE for `yes` and most C programs) instead of producing for ever into a drain.
+ * child's pipe is closed too, so that the child's next write fails, as it would without us, instead
+ * of producing for ever into a drain. Node's stdio pipes are socketpairs: the child sees EPIPE (and
+ * SIGPIPE) when nothing it wrote was left unread, else ECONNRESET; either way it stops writing.
  */
 function relayOutput(source: Readable, dest: Writable, mask: MaskSecret[] | null): {ended: Promise<void>; detach: () => void} {
   let redactor: Redactor | undefined

@@ -45,15 +45,15 @@ function identity(path: string): string {
   return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`
 }
 
+/** null while the run's grants still hold for the query's provider, else why not */
+export type LiveRefusal = (query: StillAllowedQuery) => Promise<string | null>
+
 /**
  * A checker over the vault file as it is on disk. While the file is the same one (a stat per
  * request) the last authenticated body is checked again at the current time; a changed file is
  * read and authenticated afresh. Anything unreadable or tampered refuses. One checker serves a
  * whole run (the mediator's requests and --while-granted's timer), so the file is read once per change.
  */
-/** null while the run's grants still hold for the query's provider, else why not */
-export type LiveRefusal = (query: StillAllowedQuery) => Promise<string | null>
-
 export function liveRefusal(vault: OpenedVault, now: () => Date): LiveRefusal {
   let known = {bytes: vault.bytes, body: vault.body}
   let seen: string | undefined

@@ -33,7 +33,7 @@ function notExecutable(command: string): VaultError {
   })
 }
 
-function isDirectory(command: string): VaultError {
+function notAProgram(command: string): VaultError {
   return new VaultError('INVALID_INPUT', `run: ${command} is a directory, not a program`, {
     suggestions: ['give the path of the program to run after --'],
     details: {exitCode: 126},
@@ -53,7 +53,7 @@ export function resolveCommand(command: string, env: Record<string, string>, cwd
     const path = isAbsolute(command) ? command : resolve(base, command)
     const state = isExecutableFile(path)
     if (state === 'ok') return path
-    if (state === 'directory') throw isDirectory(command)
+    if (state === 'directory') throw notAProgram(command)
     throw state === 'denied' ? notExecutable(command) : notFound(command)
   }
   let denied = false
