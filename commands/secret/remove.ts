@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {refuseKeyLikeArguments} from '../../src/cli/no-value-args.js'
 import {VaultCommand} from '../../src/cli/vault-command.js'
 import {removeSecret, type SecretInfo} from '../../src/secrets/store.js'
 
@@ -11,6 +12,7 @@ export default class SecretRemove extends VaultCommand<SecretInfo> {
 
   async run(): Promise<SecretInfo> {
     const {args, flags} = await this.parse(SecretRemove)
+    refuseKeyLikeArguments({PROVIDER: args.provider, '--env': flags.env}, 'secret remove')
     const vault = await this.openVault()
     const removed = await removeSecret(vault, {provider: args.provider, env: flags.env})
     this.log(`removed ${removed.provider} ${removed.env} (version ${removed.version}, fingerprint ${removed.fingerprint})`)

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {refuseExtraArguments} from '../../src/cli/no-value-args.js'
+import {refuseExtraArguments, refuseKeyLikeArguments} from '../../src/cli/no-value-args.js'
 import {VaultCommand} from '../../src/cli/vault-command.js'
 import {readSecretValue} from '../../src/secrets/secret-input.js'
 import {rotateSecret, type RotateResult} from '../../src/secrets/store.js'
@@ -19,6 +19,7 @@ export default class SecretRotate extends VaultCommand<RotateResult> {
   async run(): Promise<RotateResult> {
     const {args, argv, flags} = await this.parse(SecretRotate)
     refuseExtraArguments(argv as string[], 1, 'secret rotate')
+    refuseKeyLikeArguments({PROVIDER: args.provider, '--env': flags.env, '--name': flags.name}, 'secret rotate')
     const env = await this.commandEnv()
     const vault = await this.openVault()
     const value = await readSecretValue({stdin: process.stdin, stderr: process.stderr, prompt: `new ${args.provider} key (hidden)`, stdinTaken: env.fromStdin})

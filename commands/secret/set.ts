@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {refuseExtraArguments} from '../../src/cli/no-value-args.js'
+import {refuseExtraArguments, refuseKeyLikeArguments} from '../../src/cli/no-value-args.js'
 import {VaultCommand} from '../../src/cli/vault-command.js'
 import {readSecretValue} from '../../src/secrets/secret-input.js'
 import {setSecret, type SetSecretResult} from '../../src/secrets/store.js'
@@ -24,6 +24,7 @@ export default class SecretSet extends VaultCommand<SetSecretResult> {
   async run(): Promise<SetSecretResult> {
     const {args, argv, flags} = await this.parse(SecretSet)
     refuseExtraArguments(argv as string[], 1, 'secret set')
+    refuseKeyLikeArguments({PROVIDER: args.provider, '--env': flags.env, '--name': flags.name}, 'secret set')
     const env = await this.commandEnv()
     const vault = await this.openVault()
     const value = await readSecretValue({stdin: process.stdin, stderr: process.stderr, prompt: `${args.provider} key (hidden)`, stdinTaken: env.fromStdin})

@@ -110,10 +110,18 @@ export async function exportForCi(owner: AuthenticatedVault, options: CiExportOp
   if (!Number.isSafeInteger(options.ttlMs) || options.ttlMs <= 0 || options.ttlMs > MAX_CI_TTL_MS) {
     throw usageError('--ttl must be between 1s and 90d for a ci export', ['pick the lifetime of the CI credential, e.g. --ttl 30d'])
   }
+  const folder = dirname(file)
+  if (!existsSync(folder) && !existsSync(dirname(folder))) {
+    throw usageError(`--out ${options.out}: the folder ${dirname(folder)} does not exist; nothing was exported`, [
+      `check the path, or create the folder first: mkdir -p ${folder}`,
+    ])
+  }
   try {
     // the folder first, before any decision: a bad --out fails here, with nothing recorded or moved.
-    // New folders are 0700; an existing one (a repo's .ci/) is left as it is (the file is 0600 and sealed)
-    mkdirSync(dirname(file), {recursive: true, mode: 0o700})
+    // New folders are 0700; an existing one (a repo's .ci/) is left as it is (the file is 0600 and sealed).
+    // One missing folder is made (`--out .ci/shop.cv`); a deeper missing path is more likely a typo
+    // than a wish to scatter a credential-bearing file across new folders.
+    mkdirSync(folder, {recursive: true, mode: 0o700})
   } catch (error) {
     throw writeFailure(error, file)
   }

@@ -11,6 +11,7 @@ import {runApp} from '../runtime/run-app.js'
 import {approvalPrompt} from './approval-prompt.js'
 import {bootVault, type CommandEnv} from './context.js'
 import {parseDuration} from './duration.js'
+import {hideKeyLike} from './key-like.js'
 import {exitCodeOf, errorText} from './render-error.js'
 
 export interface LeanRunArgs {
@@ -74,7 +75,7 @@ export function cacheWorthy(): boolean {
 export async function leanRun(argv: string[]): Promise<number | null> {
   const parsed = parseLeanRunArgv(argv)
   if (!parsed) return null
-  const warn = (message: string) => process.stderr.write(`codex-vault: warning: ${message}\n`)
+  const warn = (message: string) => process.stderr.write(hideKeyLike(`codex-vault: warning: ${message}\n`))
   let vault
   try {
     // process.stdin is read through getters: creating it costs ~3 ms, and a run with a session

@@ -5,6 +5,7 @@
 import {defaultVaultPath} from '../auth/paths.js'
 import type {CommandEnv} from './context.js'
 import {parseDuration} from './duration.js'
+import {hideKeyLike} from './key-like.js'
 import {errorJson, errorText, exitCodeOf} from './render-error.js'
 import {renderStatus} from './render-status.js'
 import {collectStatus, statusFailure} from './status-flow.js'
@@ -56,7 +57,7 @@ export async function leanStatusMain(argv: string[]): Promise<number | null> {
   const warnings: string[] = []
   const warn = (message: string) => {
     if (parsed.json) warnings.push(message)
-    else process.stderr.write(`codex-vault: warning: ${message}\n`)
+    else process.stderr.write(hideKeyLike(`codex-vault: warning: ${message}\n`))
   }
   let lockTimeoutMs: number
   try {

@@ -8,7 +8,8 @@ import {defaultVaultPath} from '../auth/paths.js'
 import {type AuthenticatedVault, type BootOptions, type CommandEnv, bootVault} from './context.js'
 import {parseDuration} from './duration.js'
 import {ExitCode, VaultError} from './errors.js'
-import {type JsonFailure, errorJson, errorText, exitCodeOf} from './render-error.js'
+import {hideKeyLike} from './key-like.js'
+import {type JsonFailure, errorJson, errorText, exitCodeOf, usageMessage} from './render-error.js'
 
 export type JsonSuccess<T> = {result: T; status: 0; warnings: string[]}
 
@@ -44,7 +45,7 @@ export abstract class VaultCommand<T> extends Command {
   override warn(input: Error | string): Error | string {
     const message = typeof input === 'string' ? input : input.message
     if (this.jsonEnabled()) this.warnings.push(message)
-    else process.stderr.write(`codex-vault: warning: ${message}\n`)
+    else process.stderr.write(hideKeyLike(`codex-vault: warning: ${message}\n`))
     return input
   }
 
@@ -88,11 +89,11 @@ export abstract class VaultCommand<T> extends Command {
     }
     if (/^Unexpected arguments?:/.test(error.message)) {
       // oclif quotes the argument, and a pasted key is the likeliest extra argument of all
-      process.stderr.write(`codex-vault: unexpected argument (not shown: it may be a secret)\n  try: codex-vault ${(this.id ?? '').replaceAll(':', ' ')} --help; secrets go through stdin or the hidden prompt\n`)
+      process.stderr.write(`codex-vault: unexpected argument (not shown: it may be a secret)\n  try: ${this.helpCommand()}; secrets go through stdin or the hidden prompt\n`)
       return this.exit(ExitCode.Usage)
     }
     if (exit === ExitCode.Usage || error.oclif?.exit !== undefined) {
-      process.stderr.write(`codex-vault: ${error.message}\n  try: codex-vault ${(this.id ?? '').replaceAll(':', ' ')} --help\n`.replace('  --help', ' --help'))
+      process.stderr.write(hideKeyLike(`codex-vault: ${usageMessage(error.message)}\n  try: ${this.helpCommand()}\n`))
       return this.exit(exit === 0 ? ExitCode.Usage : exit)
     }
     process.stderr.write(errorText(error))
@@ -102,10 +103,17 @@ export abstract class VaultCommand<T> extends Command {
   protected override toErrorJson(error: unknown): JsonFailure {
     const failure = errorJson(error as Error, this.warnings)
     if (/^Unexpected arguments?:/.test(failure.error.message)) failure.error.message = 'unexpected argument (not shown: it may be a secret)'
+    else if (!(error instanceof VaultError) && failure.status === ExitCode.Usage) failure.error.message = usageMessage(failure.error.message)
+    if (!(error instanceof VaultError) && failure.status === ExitCode.Usage && failure.error.suggestions.length === 0) failure.error.suggestions = [this.helpCommand()]
     return failure
   }
 
+  /** `codex-vault grant approve --help`: oclif's ids use colons, users type spaces. */
+  private helpCommand(): string {
+    return `codex-vault ${(this.id ?? '').replaceAll(':', ' ')} --help`.replace('  --help', ' --help')
+  }
+
   protected override toSuccessJson(result: unknown): JsonSuccess<T> {
-    return {result: result as T, status: 0, warnings: this.warnings}
+    return {result: result as T, status: 0, warnings: this.warnings.map(hideKeyLike)}
   }
 }
