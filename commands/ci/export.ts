@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {DEFAULT_CI_TTL_MS, exportForCi, type CiExportResult} from '../../src/auth/ci-export.js'
-import {parseDuration} from '../../src/cli/duration.js'
+import {formatDuration, parseDuration} from '../../src/cli/duration.js'
 import {VaultCommand} from '../../src/cli/vault-command.js'
+import {ttlRule} from '../../src/permissions/ttl-policy.js'
 
 export default class CiExport extends VaultCommand<CiExportResult> {
   static override summary = 'Make a separate vault for CI that holds only what one asset may use, unlocked by a key shown once.'
@@ -22,8 +23,15 @@ export default class CiExport extends VaultCommand<CiExportResult> {
     const {lockTimeoutMs} = await this.commandEnv()
     const vault = await this.openVault()
     const result = await exportForCi(vault, {asset: flags.asset, out: flags.out, ttlMs, now: new Date(), lockTimeoutMs})
+    // grants are copied with their own ends: one that ends before --ttl ends the export's usefulness
+    const endsFirst = result.capabilities.filter((item) => item.expires < result.expires).sort((a, b) => a.expires.localeCompare(b.expires))
+    for (const item of endsFirst) {
+      const longest = Math.min(ttlRule(item.capability).maxMs, ttlMs)
+      this.warn(`the grant for ${item.capability} ends at ${item.expires}, before the export does (${result.expires}): CI runs that need it are denied from then on; for longer, approve first and export again: codex-vault grant approve --asset ${result.asset} --capability ${item.capability} --ttl ${formatDuration(longest)}`)
+    }
     if (!this.jsonEnabled()) {
-      this.log(`exported asset ${result.asset} to ${result.file} (until ${result.expires})`)
+      const usable = endsFirst.length > 0 ? `; ${endsFirst[0].capability} only until ${endsFirst[0].expires}` : ''
+      this.log(`exported asset ${result.asset} to ${result.file} (until ${result.expires}${usable})`)
       for (const item of result.capabilities) this.log(`  ${item.capability}  ${item.env.join(', ')}  grant ${item.grant} until ${item.expires}`)
       this.log('')
       this.log('The key below is shown once and stored nowhere. Put it in your CI secret store as CODEX_VAULT_KEY:')

@@ -102,7 +102,11 @@ describe('ci export end to end', function () {
     const secretSet = await runCli(['secret', 'set', 'anthropic'], {input: fx.keys.anthropic, env: {HOME: ciHome.dir, CODEX_VAULT_FILE: out, CODEX_VAULT_KEY: exported.key}})
     expect(secretSet.code, explain(secretSet)).to.equal(6)
 
-    const other = exportJson(await fx.cli(['ci', 'export', '--asset', 'shop', '--out', join(fx.markers, 'ci', 'other.cv'), '--json']))
+    // the default 7d outlives shop's 8h grant: the export says when it really stops working
+    const otherResult = await fx.cli(['ci', 'export', '--asset', 'shop', '--out', join(fx.markers, 'ci', 'other.cv'), '--json'])
+    const other = exportJson(otherResult)
+    const warnings = JSON.parse(otherResult.stdout).warnings as string[]
+    expect(warnings.join('\n')).to.match(/the grant for ai\.openai\.inference ends at .*before the export does.*grant approve --asset shop --capability ai\.openai\.inference --ttl 7d/)
     const wrong = await ci(out, other.key, ['run', '--asset', 'shop', '--', 'true'])
     expect(wrong.code, explain(wrong)).to.equal(4)
     expect(wrong.stderr).to.match(/^codex-vault: CODEX_VAULT_KEY does not open this vault/m)
