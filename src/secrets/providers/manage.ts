@@ -1,9 +1,11 @@
-/** `provider list` and `provider add FILE`: the catalog as users see and extend it. */
+/** `provider list`, `provider add FILE` and `provider remove ID`: the catalog as users see and extend it. */
 import {readFileSync} from 'node:fs'
 
 import type {AuditData} from '../../audit/events.js'
 import type {AuthenticatedVault} from '../../cli/context.js'
-import {VaultError} from '../../cli/errors.js'
+import {VaultError, usageError} from '../../cli/errors.js'
+import {boundCapabilities} from '../../registry/assets.js'
+import type {VaultBody} from '../vault-schema.js'
 import {builtinProvider} from './catalog.js'
 import {parseProviderFile} from './provider-file.js'
 import type {Provider} from './schema.js'
@@ -110,5 +112,72 @@ export async function addProviders(vault: AuthenticatedVault, file: string, opti
       data.keyFormatsDropped = builtinReplaced.flatMap((item) => item.keyFormatsDropped.map((format) => `${item.id}:${format}`))
     }
     return {result: {added, replaced, builtinReplaced}, events: [{type: 'provider.add', outcome: 'ok', data}]}
+  })
+}
+
+export interface ProviderRemoval {
+  id: string
+  /** the removed definition had replaced a built-in one, which is back in the catalog */
+  restoredBuiltin: boolean
+  /** exact grants for capabilities that left the catalog, revoked so that a later provider with the same id does not inherit them */
+  grantsRevoked: number
+}
+
+/** Who still relies on what a removal would take out of the catalog; empty when nothing does. */
+function usesOf(body: VaultBody, id: string, capabilities: string[], envNames: string[]): string[] {
+  const uses: string[] = []
+  const secrets = body.secrets.filter((secret) => secret.provider === id && envNames.includes(secret.env))
+  if (secrets.length > 0) uses.push(`stored secret(s) ${secrets.map((secret) => `${id}/${secret.env}`).join(', ')}`)
+  const assets = body.assets
+    .map((asset) => ({name: asset.name, bound: boundCapabilities(asset).filter((capability) => capabilities.includes(capability))}))
+    .filter((asset) => asset.bound.length > 0)
+  if (assets.length > 0) uses.push(`asset(s) ${assets.map((asset) => `${asset.name} (${asset.bound.join(', ')})`).join(', ')}`)
+  return uses
+}
+
+export async function removeProvider(vault: AuthenticatedVault, options: {id: string; now: Date}): Promise<ProviderRemoval> {
+  const {id} = options
+  const catalog = await vault.catalog()
+  const builtin = builtinProvider(id)
+  if (!catalog.userDefined.has(id)) {
+    if (builtin) {
+      throw usageError(`${id} is a built-in provider; only user-defined providers can be removed`, [
+        `to stop its keys from being used, run \`codex-vault kill --provider ${id}\``,
+      ])
+    }
+    catalog.require(id) // unknown: names the known ids
+  }
+  return vault.transact((body) => {
+    const index = body.providers.findIndex((provider) => provider.id === id)
+    if (index < 0) throw usageError(`no user-defined provider "${id}" (another command removed it)`, ['see `codex-vault provider list`'])
+    const removed = body.providers[index]
+    // what leaves the catalog: all of it, or what the restored built-in does not have
+    const capabilities = removed.capabilities.filter((capability) => !builtin?.capabilities.includes(capability))
+    const envNames = [...removed.env, ...(removed.publicEnv ?? [])].filter((name) => !builtin?.env.includes(name) && !builtin?.publicEnv?.includes(name))
+    const uses = usesOf(body, id, capabilities, envNames)
+    if (uses.length > 0) {
+      throw new VaultError('INVALID_INPUT', `provider ${id} is still in use: ${uses.join('; ')}`, {
+        details: {uses},
+        suggestions: [
+          `remove its secrets first: codex-vault secret remove ${id} [--env NAME]`,
+          'stop the assets using it: codex-vault bind PATH --name ASSET --exclude-capability CAPABILITY, or codex-vault asset remove ASSET',
+        ],
+      })
+    }
+    body.providers.splice(index, 1)
+    const now = options.now.toISOString()
+    let grantsRevoked = 0
+    for (const grant of body.grants) {
+      if (grant.revoked === null && capabilities.includes(grant.capability)) {
+        grant.revoked = now
+        grant.revokedReason = `provider ${id} removed`
+        grantsRevoked++
+      }
+    }
+    const data: AuditData = {restoredBuiltin: builtin !== undefined, grantsRevoked, capabilities}
+    if (builtin && removed.mediate?.upstream !== builtin.mediate?.upstream) {
+      data.upstream = `${removed.mediate?.upstream ?? '(not mediated)'} -> ${builtin.mediate?.upstream ?? '(not mediated)'}`
+    }
+    return {result: {id, restoredBuiltin: builtin !== undefined, grantsRevoked}, events: [{type: 'provider.remove', outcome: 'ok', provider: id, data}]}
   })
 }
