@@ -10,7 +10,7 @@ export default class ProviderList extends VaultCommand<{providers: ProviderSumma
     const vault = await this.openVault()
     const providers = await listProviders(vault)
     this.log(renderTable(['id', 'name', 'source', 'capabilities', 'env'], providers.map((p) => [
-      p.killed ? `${p.id} (killed)` : p.id, p.name, p.source, p.capabilities.join(','), p.env.join(','),
+      p.killed ? `${p.id} (killed)` : p.id, p.name, p.replacesBuiltin ? 'user (replaces built-in)' : p.source, p.capabilities.join(','), p.env.join(','),
     ])))
     return {providers}
   }

@@ -93,13 +93,13 @@ describe('secret and provider commands (in-process)', function () {
     writeFileSync(file, JSON.stringify([PROVIDER]))
     const added = await cv(['provider', 'add', file, '--json'], home, {session})
     expect(added.code, added.stdout).to.equal(0)
-    expect(added.json.result).to.deep.equal({added: ['acme-ai'], replaced: []})
+    expect(added.json.result).to.deep.equal({added: ['acme-ai'], replaced: [], builtinReplaced: []})
     expect(generationOf(home)).to.equal(generation + 1)
     const after = await cv(['provider', 'list', '--json'], home, {session})
     const providers = after.json.result.providers
     expect(providers).to.have.length(before.json.result.providers.length + 1)
     expect(providers.at(-1)).to.deep.equal({
-      id: 'acme-ai', name: 'Acme AI', source: 'user', capabilities: ['ai.acme-ai.inference'], env: ['ACME_API_KEY'], keyFormats: ['acme-api-key'], killed: false,
+      id: 'acme-ai', name: 'Acme AI', source: 'user', replacesBuiltin: false, capabilities: ['ai.acme-ai.inference'], env: ['ACME_API_KEY'], keyFormats: ['acme-api-key'], killed: false,
     })
   })
 })

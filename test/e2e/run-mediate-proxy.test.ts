@@ -63,7 +63,7 @@ describe('run --mediate through an HTTPS_PROXY end to end', function () {
       {id: 'openai', name: 'OpenAI (test double behind a proxy)', capabilities: ['ai.openai.inference'], env: ['OPENAI_API_KEY'],
         mediate: {baseUrlEnv: 'OPENAI_BASE_URL', upstream: 'https://api.example.test/v1'}},
     ]))
-    const added = await fx.cli(['provider', 'add', providers])
+    const added = await fx.cli(['provider', 'add', providers, '--replace-builtin'])
     expect(added.code, explain(added)).to.equal(0)
   })
 

@@ -46,7 +46,7 @@ describe('run --mediate end to end', function () {
       // no base URL variable: cannot be mediated
       {id: 'anthropic', name: 'Anthropic (no mediation)', capabilities: ['ai.anthropic.inference'], env: ['ANTHROPIC_API_KEY']},
     ]))
-    const added = await fx.cli(['provider', 'add', providers])
+    const added = await fx.cli(['provider', 'add', providers, '--replace-builtin'])
     expect(added.code, explain(added)).to.equal(0)
   })
 

@@ -52,6 +52,7 @@ describe('run-only sessions (unlock --run-only) end to end', function () {
       [['secret', 'set', 'openai', '--force'], 'sk-not-a-real-key-0000000000000000'],
       [['secret', 'remove', 'openai']],
       [['provider', 'add', join(fx.home.dir, 'providers.json')]],
+      [['provider', 'remove', 'openai']],
       [['ci', 'export', '--asset', 'shop', '--out', join(fx.home.dir, 'ci.cv')]],
       [['bind', fx.shopApp, '--name', 'shop2']],
       [['asset', 'enable', 'shop']],

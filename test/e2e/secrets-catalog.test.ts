@@ -106,7 +106,7 @@ describe('provider catalog end to end', function () {
     expect(table.stdout).to.match(/acme-ai\s+Acme AI\s+user\s+ai\.acme-ai\.inference\s+ACME_API_KEY/)
     const acme = JSON.parse(json.stdout).result.providers.find((p: any) => p.id === 'acme-ai')
     expect(acme).to.deep.equal({
-      id: 'acme-ai', name: 'Acme AI', source: 'user', capabilities: ['ai.acme-ai.inference'], env: ['ACME_API_KEY'], keyFormats: ['acme-api-key'], killed: false,
+      id: 'acme-ai', name: 'Acme AI', source: 'user', replacesBuiltin: false, capabilities: ['ai.acme-ai.inference'], env: ['ACME_API_KEY'], keyFormats: ['acme-api-key'], killed: false,
     })
 
     const wrong = randomCanary()

@@ -40,7 +40,7 @@ export interface FakeVault {
 }
 
 /**
- * Just enough of an open vault for the registry: the body, the built-in catalog, and a transact
+ * Just enough of an open vault for the registry: the body, the catalog, and a transact
  * that applies the mutation to a copy and commits it only when it does not throw (like the real one).
  */
 export function fakeVault(state: VaultBody = body()): FakeVault {
@@ -49,7 +49,8 @@ export function fakeVault(state: VaultBody = body()): FakeVault {
     get body() {
       return fake.body
     },
-    catalog: async () => loadCatalog([]),
+    // like the real vault: built-ins plus the body's user providers, as they are now
+    catalog: async () => loadCatalog(fake.body.providers),
     transact: async (mutate: (b: VaultBody) => unknown) => {
       const draft = structuredClone(fake.body)
       const outcome = await mutate(draft) as {result: unknown; events: FakeVault['events']}

@@ -4,7 +4,7 @@ import {type Catalog, loadCatalog, normaliseBuiltin} from '../../src/secrets/pro
 import {BUILTIN_PROVIDERS} from '../../src/secrets/providers/builtin.js'
 import {compileFormat, envForFormat, formatsForEnv} from '../../src/secrets/providers/formats.js'
 import {CAPABILITY_PATTERN, ENV_NAME_PATTERN, providerSchema} from '../../src/secrets/providers/schema.js'
-import {providerProblems} from '../../src/secrets/providers/validate.js'
+import {admissionProblems, providerProblems} from '../../src/secrets/providers/validate.js'
 import {maskPreview} from '../../src/secrets/secret-value.js'
 import {canary, expectVaultError} from './helpers.js'
 import {sampleFor} from './sample-key.js'
@@ -33,6 +33,8 @@ describe('built-in provider catalog', () => {
         const parsed = providerSchema.parse(input)
         expect(normaliseBuiltin(input)).to.deep.equal(parsed)
         expect(providerProblems(parsed)).to.deep.equal([])
+        // what `provider add` asks of a new definition (injectable env names, patterns that cannot hang scan)
+        expect(admissionProblems(parsed)).to.deep.equal([])
       })
 
       it('has well-formed capabilities and env names', () => {
@@ -178,6 +180,11 @@ describe('loadCatalog', () => {
   it('a user provider sharing an env name comes first in byEnv', () => {
     const catalog: Catalog = loadCatalog([userProvider({env: ['ACME_API_KEY', 'GROQ_API_KEY']})])
     expect(catalog.byEnv('GROQ_API_KEY').map((p) => p.id)).to.deep.equal(['acme', 'groq'])
+  })
+
+  it('still loads a stored user provider that provider add would now refuse, so the vault opens and provider remove can take it out', () => {
+    const catalog = loadCatalog([userProvider({env: ['ACME_API_KEY', 'PATH'], keyFormats: [{id: 'acme-key', pattern: 'acme_(a+)+', keywords: ['acme_']}]})])
+    expect(catalog.get('acme')!.env).to.deep.equal(['ACME_API_KEY', 'PATH'])
   })
 
   it('refuses an invalid user catalog, naming the field', () => {

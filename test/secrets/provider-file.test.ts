@@ -62,6 +62,27 @@ describe('parseProviderFile', () => {
     expect(fileError(['nope'])).to.include('[0]: ')
   })
 
+  it('refuses env names run would refuse to inject, naming the field (env, publicEnv, keyFormats[].env)', () => {
+    expect(fileError([provider({env: ['ACME_API_KEY', 'PATH']})])).to.include('[0].env[1]: refusing to inject PATH: it controls how programs start')
+    expect(fileError(provider({env: ['LD_PRELOAD']}))).to.include('env[0]: refusing to inject LD_PRELOAD')
+    expect(fileError(provider({env: ['ACME_API_KEY', 'NODE_OPTIONS', 'HOME', 'CODEX_VAULT_SESSION']})))
+      .to.include('env[1]: refusing to inject NODE_OPTIONS').and.include('env[2]: refusing to inject HOME').and.include('env[3]: refusing to inject CODEX_VAULT_SESSION')
+    expect(fileError(provider({publicEnv: ['DYLD_INSERT_LIBRARIES']}))).to.include('publicEnv[0]: refusing to inject DYLD_INSERT_LIBRARIES')
+    // a format's env must be one of those names, so it cannot slip a refused name past the check
+    const format = (env: string) => ({id: 'k', pattern: 'acme_[a-z]{8}', keywords: ['acme_'], env})
+    expect(fileError(provider({keyFormats: [format('PYTHONPATH')]}))).to.include('keyFormats[0].env: "PYTHONPATH" is not one')
+    expect(fileError(provider({env: ['ACME_API_KEY', 'PYTHONPATH'], keyFormats: [format('PYTHONPATH')]}))).to.include('env[1]: refusing to inject PYTHONPATH')
+  })
+
+  it('refuses key formats that could hang scan: nested quantifiers and backreferences', () => {
+    const bad = (pattern: string) => fileError(provider({keyFormats: [{id: 'k', pattern, keywords: ['ab']}]}))
+    expect(bad('(a+)+b')).to.include('keyFormats[0].pattern: nested quantifier "(a+)+"')
+    expect(bad('ab(?:[a-z]+-?)*x')).to.include('keyFormats[0].pattern: nested quantifier')
+    expect(bad('(ab)\\1')).to.include('keyFormats[0].pattern: backreference')
+    const [ok] = parseProviderFile(JSON.stringify(provider({keyFormats: [{id: 'k', pattern: 'ab(?:[a-f0-9]{4}-){3}[a-f0-9]{12}', keywords: ['ab']}]})))
+    expect(ok.keyFormats[0].pattern).to.equal('ab(?:[a-f0-9]{4}-){3}[a-f0-9]{12}')
+  })
+
   it('refuses duplicate ids', () => {
     expect(fileError([provider(), provider()])).to.include('[1].id: duplicate provider id "acme" (also [0])')
   })

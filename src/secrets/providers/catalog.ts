@@ -1,8 +1,10 @@
 /**
  * The provider catalog: built-ins plus user-defined providers (a user provider replaces the
- * built-in with the same id). Loaded on every command's boot, so built-ins take a fast path: they
- * are trusted data whose schema validity the test suite proves, and only defaults are filled in
- * here. User providers are untrusted and fully validated. Regexes compile lazily on first match.
+ * built-in with the same id; `provider add` lets one in only with --replace-builtin, see
+ * manage.ts). Loaded on every command's boot, so built-ins take a fast path: they are trusted data
+ * whose schema validity the test suite proves, and only defaults are filled in here. User providers
+ * are untrusted and validated (without the admission rules of `provider add`, so that a vault that
+ * stored a definition before a rule existed still opens). Regexes compile lazily on first match.
  */
 import {VaultError} from '../../cli/errors.js'
 import {BUILTIN_PROVIDERS} from './builtin.js'
@@ -51,6 +53,12 @@ export function normaliseBuiltin(input: ProviderInput): Provider {
     },
     baseUrls: input.baseUrls ?? [],
   }
+}
+
+/** The built-in definition with this id, defaults filled in; undefined for any other id. */
+export function builtinProvider(id: string): Provider | undefined {
+  const input = BUILTIN_PROVIDERS.find((candidate) => candidate.id === id)
+  return input && normaliseBuiltin(input)
 }
 
 function pushTo(map: Map<string, Provider[]>, key: string, provider: Provider): void {

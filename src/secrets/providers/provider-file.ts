@@ -1,4 +1,7 @@
-/** Parsing the JSON file given to `provider add FILE`: one provider object or a list of them. */
+/**
+ * Parsing the JSON file given to `provider add FILE`: one provider object or a list of them, held to
+ * the admission rules as well (validate.ts): these definitions are about to enter the catalog.
+ */
 import {VaultError} from '../../cli/errors.js'
 import type {Provider} from './schema.js'
 import {validateProviders} from './validate.js'
@@ -18,10 +21,10 @@ export function parseProviderFile(text: string): Provider[] {
   }
   if (Array.isArray(data)) {
     if (data.length === 0) throw new VaultError('INVALID_INPUT', `${LABEL}: the list is empty; add at least one provider`)
-    return validateProviders(data, LABEL)
+    return validateProviders(data, LABEL, true, {admission: true})
   }
   if (data === null || typeof data !== 'object') {
     throw new VaultError('INVALID_INPUT', `${LABEL}: must hold one provider object or a list of them`)
   }
-  return validateProviders([data], LABEL, false)
+  return validateProviders([data], LABEL, false, {admission: true})
 }

@@ -5,6 +5,7 @@
  */
 import {VaultError} from '../../cli/errors.js'
 import {validateInjectedEnvName} from '../../runtime/env.js'
+import {regexHazard} from './regex-safety.js'
 import {type Provider, providerSchema} from './schema.js'
 
 export interface ProviderProblem {
@@ -72,6 +73,30 @@ function injectionProblem(name: string): string | undefined {
   }
 }
 
+/**
+ * Rules for a definition entering the catalog (`provider add`), on top of providerProblems(): env
+ * names `run` would refuse to inject, and key-format patterns that could hang scan. They are not
+ * applied when the stored catalog loads, so a vault that took such a definition before these rules
+ * existed still opens (run refuses the name there anyway) and `provider remove` can take it out.
+ * Built-ins satisfy them too (tested).
+ */
+export function admissionProblems(provider: Provider): ProviderProblem[] {
+  const problems: ProviderProblem[] = []
+  const checkName = (path: PropertyKey[], name: string) => {
+    const problem = injectionProblem(name)
+    if (problem) problems.push({path, message: problem})
+  }
+  provider.env.forEach((name, index) => checkName(['env', index], name))
+  const publicEnv = provider.publicEnv ?? []
+  publicEnv.forEach((name, index) => checkName(['publicEnv', index], name))
+  provider.keyFormats.forEach((format, index) => {
+    // keyFormats[].env needs no check of its own: it must be one of the env or publicEnv names checked above
+    const hazard = regexHazard(format.pattern)
+    if (hazard) problems.push({path: ['keyFormats', index, 'pattern'], message: hazard})
+  })
+  return problems
+}
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
 
 /** The key crosses the wire to `upstream`: only over TLS, or to this machine. */
@@ -106,9 +131,10 @@ function zodIssueMessage(issue: {code: string; message: string; keys?: string[]}
 
 /**
  * Validate a list of untrusted provider definitions. `label` starts every message ("provider
- * file"); `prefixIndex` is false for a file that holds a single provider object.
+ * file"); `prefixIndex` is false for a file that holds a single provider object; `admission` adds
+ * the admissionProblems() rules (a new definition, not the stored catalog).
  */
-export function validateProviders(values: unknown[], label: string, prefixIndex = true): Provider[] {
+export function validateProviders(values: unknown[], label: string, prefixIndex = true, options: {admission?: boolean} = {}): Provider[] {
   const messages: string[] = []
   const providers: Provider[] = []
   const seen = new Map<string, number>()
@@ -126,7 +152,8 @@ export function validateProviders(values: unknown[], label: string, prefixIndex 
       return
     }
     const provider = result.data
-    for (const problem of providerProblems(provider)) messages.push(`${joinPath(prefix, problem.path)}: ${problem.message}`)
+    const problems = options.admission ? [...providerProblems(provider), ...admissionProblems(provider)] : providerProblems(provider)
+    for (const problem of problems) messages.push(`${joinPath(prefix, problem.path)}: ${problem.message}`)
     const first = seen.get(provider.id)
     if (first === undefined) seen.set(provider.id, index)
     else messages.push(`${joinPath(prefix, ['id'])}: duplicate provider id "${provider.id}" (also [${first}])`)
