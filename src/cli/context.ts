@@ -12,7 +12,7 @@ import {AuditLog} from '../audit/log.js'
 import {checkCiVault, readCiKey} from '../auth/ci-vault.js'
 import {auditPathFor, auditSegmentBytes} from '../auth/paths.js'
 import {readPassphrase, type PassphraseSource} from '../auth/passphrase.js'
-import {noSession, openSession, type SessionScope} from '../auth/session.js'
+import {noSession, openSession, removeSessionFile, type SessionScope} from '../auth/session.js'
 import {checkSessionScope} from '../auth/session-scope.js'
 import {wipe} from '../secrets/crypto.js'
 import type {Catalog} from '../secrets/providers/catalog.js'
@@ -128,7 +128,12 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
     if (unlocked.via.kind === 'session') {
       const sessionId = unlocked.via.sessionId
       const record = body.sessions.find((session) => session.id === sessionId)
-      if (!record || record.revoked) throw noSession('the session was ended (`codex-vault lock`) or belongs to an older copy of the vault')
+      if (record?.revoked) {
+        // ended for good: its key file must not outlive it
+        removeSessionFile(env.env, parsed.header.vaultId, sessionId)
+        throw noSession('the session was ended (`codex-vault lock` or `rekey`)')
+      }
+      if (!record) throw noSession('the session is not in the vault (it belongs to an older copy of the vault, or ended long ago)')
       // the file's scope is bound to its wrapped key; the vault's record must agree with it
       if (record.scope !== unlocked.via.scope) throw noSession('the session file does not match the vault\'s record of the session')
       checkSessionScope(unlocked.via.scope, command)
