@@ -17,7 +17,14 @@ export default class Lock extends VaultCommand<LockResult> {
     const {flags} = await this.parse(Lock)
     const token = process.env.CODEX_VAULT_SESSION
     const sessionId = sessionIdOfToken(token)
-    if (!flags.all && !sessionId) throw usageError('no session to end: CODEX_VAULT_SESSION is not set', ['use --all to end every session'])
+    if (!flags.all && !sessionId) {
+      if (token) {
+        throw usageError('no session to end: CODEX_VAULT_SESSION is malformed (not a token printed by `codex-vault unlock`)', [
+          'unset CODEX_VAULT_SESSION, or set it to the token unlock printed', 'use --all to end every session',
+        ])
+      }
+      throw usageError('no session to end: CODEX_VAULT_SESSION is not set', ['use --all to end every session'])
+    }
     let result: LockResult
     try {
       const vault = await this.openVault()

@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 
 import {startSession, type UnlockResult} from '../src/auth/sessions.js'
 import {parseDuration} from '../src/cli/duration.js'
-import {usageError} from '../src/cli/errors.js'
 import {VaultCommand} from '../src/cli/vault-command.js'
 
 const MAX_SESSION_MS = 7 * 86_400_000
@@ -23,8 +22,7 @@ export default class Unlock extends VaultCommand<UnlockResult> {
 
   async run(): Promise<UnlockResult> {
     const {flags} = await this.parse(Unlock)
-    const ttlMs = parseDuration(flags.ttl, '--ttl')
-    if (ttlMs > MAX_SESSION_MS) throw usageError(`--ttl ${flags.ttl} is longer than the maximum session of 7d`)
+    const ttlMs = parseDuration(flags.ttl, '--ttl', MAX_SESSION_MS)
     // unlock always asks for the passphrase: a session must not extend itself
     const vault = await this.openVault({ignoreSession: true})
     const result = await startSession(vault, {env: process.env, ttlMs, now: new Date(), ...(flags['run-only'] ? {scope: 'run' as const} : {})})

@@ -66,7 +66,7 @@ export interface BootOptions {
   passphrase?: Buffer
 }
 
-async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: BootOptions): Promise<{keys: VaultKeys; via: AuthenticatedVault['via']}> {
+async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: BootOptions, command: string): Promise<{keys: VaultKeys; via: AuthenticatedVault['via']}> {
   const token = env.env.CODEX_VAULT_SESSION
   if (options.passphrase) return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, options.passphrase)), via: {kind: 'passphrase'}}
   if (token !== undefined && token !== '' && !options.ignoreSession) {
@@ -81,7 +81,7 @@ async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: Boo
       wipe(ciKey)
     }
   }
-  const passphrase = await readPassphrase(env, {purpose: 'vault passphrase'})
+  const passphrase = await readPassphrase(env, {purpose: 'vault passphrase', ...(options.ignoreSession ? {requiredBy: command.replaceAll(':', ' ')} : {})})
   try {
     return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, passphrase)), via: {kind: 'passphrase'}}
   } finally {
@@ -101,7 +101,7 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
   const audit = new AuditLog({path: auditPathFor(env.vaultPath), segmentBytes: auditSegmentBytes(env.env)})
   let keys: VaultKeys | undefined
   try {
-    const unlocked = await unlockKeys(env, parsed, options)
+    const unlocked = await unlockKeys(env, parsed, options, command)
     keys = unlocked.keys
     let body = openBody(parsed, keys)
     try {

@@ -1,9 +1,10 @@
 /**
  * Session files end to end (built binary): no file outlives its session. An expired session's
  * file is deleted by the first command that sees it expired, and unlock and lock prune the files
- * of expired and ended sessions; a damaged file is exit 5 (integrity), a missing one exit 7.
+ * of expired and ended sessions; a damaged file is exit 5 (integrity), a missing one exit 7. Plus
+ * the messages of commands that need the passphrase itself.
  */
-import {copyFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
@@ -97,5 +98,34 @@ describe('session files end to end', function () {
     expect(missing.code, explain(missing)).to.equal(7)
     const records = JSON.parse((await cv(['audit', 'tail', '--json', '-n', '50'], {CODEX_VAULT_PASSPHRASE: passphrase})).stdout).result.records
     expect(records.some((r: any) => r.type === 'session.integrity' && r.outcome === 'deny')).to.equal(true)
+  })
+
+  it('lock with a malformed CODEX_VAULT_SESSION says it is malformed, not unset', async () => {
+    const result = await cv(['lock'], {CODEX_VAULT_SESSION: 'garbage'})
+    expect(result.code, explain(result)).to.equal(2)
+    expect(result.stderr).to.include('CODEX_VAULT_SESSION is malformed').and.not.include('is not set')
+  })
+
+  it('unlock and rekey with a valid session but no passphrase name the passphrase as what is missing; init names the existing vault', async () => {
+    const token = await newSession()
+    for (const command of ['unlock', 'rekey']) {
+      const result = await cv([command], {CODEX_VAULT_SESSION: token})
+      expect(result.code, explain(result)).to.equal(7)
+      expect(result.stderr).to.include(`${command} needs the passphrase (a session cannot stand in for it)`)
+      expect(result.stderr).to.include('--passphrase-stdin').and.include('CODEX_VAULT_PASSPHRASE').and.not.include('the vault is locked')
+    }
+    const init = await cv(['init', '--json'])
+    expect(init.code, explain(init)).to.equal(2)
+    expect(JSON.parse(init.stdout).error.code).to.equal('VAULT_EXISTS')
+  })
+
+  it('unlock --ttl names the session limit (7d), not the general one', async () => {
+    const before = readdirSync(dir).sort()
+    for (const ttl of ['0', '8d']) {
+      const result = await cv(['unlock', '--ttl', ttl, '--passphrase-stdin'], {}, passphrase)
+      expect(result.code, explain(result)).to.equal(2)
+      expect(result.stderr).to.include(`--ttl: "${ttl}" must be more than 0 and at most 7d`)
+    }
+    expect(readdirSync(dir).sort()).to.deep.equal(before) // no session was started
   })
 })
