@@ -168,6 +168,17 @@ export function openSession(env: NodeJS.ProcessEnv, token: string, vaultId: stri
 }
 
 /**
+ * The scope a token's session file claims, read without the key (so unauthenticated): enough to
+ * keep a run-only session's holder from owner-only recovery steps, not a security boundary.
+ */
+export function claimedSessionScope(env: NodeJS.ProcessEnv, token: string, vaultId: string): SessionScope | undefined {
+  const sessionId = sessionIdOfToken(token)
+  if (!sessionId) return undefined
+  const file = readSessionFile(join(sessionDir(env, vaultId), sessionId), vaultId, sessionId)
+  return typeof file === 'object' ? file.scope : undefined
+}
+
+/**
  * Delete the files of sessions that have expired, or that the vault records as ended, so no
  * file outlives its session (unlock and lock call this). Files we cannot read as session files
  * are left alone: lock removes one by its token.

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {expect} from 'chai'
 
 import {
-  createSession, isDamagedSessionFile, openSession, pruneSessionFiles, removeAllSessionFiles, removeSessionFile, sessionDir, sessionIdOfToken,
+  claimedSessionScope, createSession, isDamagedSessionFile, openSession, pruneSessionFiles, removeAllSessionFiles, removeSessionFile, sessionDir, sessionIdOfToken,
 } from '../../src/auth/session.js'
 import {randomKey, toB64, wipe} from '../../src/secrets/crypto.js'
 import {expectThrows, tempDir} from './helpers.js'
@@ -120,6 +120,14 @@ describe('sessions', () => {
     expect(openSession(env, live.token, vaultId, later).sessionId).to.equal(live.record.id)
     expect(existsSync(fileOf(expired.token))).to.equal(false)
     expect(pruneSessionFiles(env, toB64(Buffer.alloc(16, 9)), later)).to.equal(0) // no folder: nothing to do
+  })
+
+  it('reads the scope a session file claims, without its key', () => {
+    const runOnly = createSession(env, vaultId, dek, HOUR, now, 'run')
+    const full = createSession(env, vaultId, dek, HOUR, now)
+    expect(claimedSessionScope(env, runOnly.token, vaultId)).to.equal('run')
+    expect(claimedSessionScope(env, full.token, vaultId)).to.equal(undefined)
+    expect(claimedSessionScope(env, 'garbage', vaultId)).to.equal(undefined)
   })
 
   it('refuses a deleted session file', () => {
