@@ -4,6 +4,7 @@
  * are named as unrecognised without their values, and --scrub leaves a file that still parses,
  * with the 170 intact, none of the 30 values, and the same file mode.
  */
+import {spawnSync} from 'node:child_process'
 import {chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -183,4 +184,75 @@ describe('secret import end to end', function () {
     expect(records[0].data.unrecognised).to.equal(170)
     for (const path of filesUnder(home.dir)) assertNoCanary(readFileSync(path), secrets, path)
   })
+})
+
+/**
+ * Make `path` refuse new entries (a folder) or replacement (a file) for real: chmod for a normal
+ * user, the immutable flag for root (whom modes do not stop). Returns the undo, or null when
+ * neither is possible here.
+ */
+function lockDown(path: string): (() => void) | null {
+  if (process.getuid?.() !== 0) {
+    const mode = statSync(path).mode & 0o7777
+    chmodSync(path, statSync(path).isDirectory() ? 0o555 : 0o444)
+    // a file's own mode does not stop a rename over it: only a folder can be locked this way
+    return statSync(path).isDirectory() ? () => chmodSync(path, mode) : (chmodSync(path, mode), null)
+  }
+  if (spawnSync('chattr', ['+i', path]).status !== 0) return null
+  return () => {
+    spawnSync('chattr', ['-i', path])
+  }
+}
+
+describe('secret import end to end: --scrub refusals', function () {
+  this.timeout(120_000)
+  let home: CliHome
+  let token: string
+  const secrets: string[] = []
+
+  before(async () => {
+    home = makeHome('cv-e2e-import-refuse-')
+    token = await unlock(home, await initVault(home))
+  })
+  after(() => home.cleanup())
+
+  const cv = async (args: string[]): Promise<CliResult> => {
+    const result = await runCli(args, {home, env: {CODEX_VAULT_SESSION: token}})
+    expect(result.timedOut, explain(result)).to.equal(false)
+    expect(hasStackTrace(result.stderr), explain(result)).to.equal(false)
+    assertNoCanary(result.stdout + result.stderr, secrets, `${args.join(' ')} output`)
+    return result
+  }
+  const stored = async () => JSON.parse((await cv(['secret', 'list', '--json'])).stdout).result.secrets.map((s: any) => `${s.provider}/${s.env}`)
+
+  for (const what of ['folder', 'file'] as const) {
+    it(`--scrub when the ${what} forbids the rewrite: exit 2 before anything is stored, file unchanged, no internal error`, async function () {
+      const dir = join(home.dir, `locked-${what}`)
+      mkdirSync(dir)
+      const file = join(dir, '.env')
+      const value = randomCanary()
+      secrets.push(value)
+      const text = `MISTRAL_API_KEY=${value}\nPORT=3000\n`
+      writeFileSync(file, text)
+      const undo = lockDown(what === 'folder' ? dir : file)
+      if (!undo) this.skip()
+      let result: CliResult
+      try {
+        result = await cv(['secret', 'import', file, '--scrub', '--json'])
+      } finally {
+        undo!()
+      }
+      expect(result.code, explain(result)).to.equal(2)
+      const error = JSON.parse(result.stdout).error
+      expect(error.code).to.equal('INVALID_INPUT')
+      expect(error.message).to.match(/^cannot rewrite .*\.env: permission denied \((EACCES|EPERM)/)
+      expect(error.message).to.include('nothing was imported')
+      expect(error.suggestions.join('\n')).to.include('without --scrub')
+      expect(readFileSync(file, 'utf8')).to.equal(text)
+      expect(readdirSync(dir)).to.deep.equal(['.env'])
+      expect(await stored()).not.to.include('mistral/MISTRAL_API_KEY')
+      const audit = JSON.parse((await cv(['audit', 'tail', '--json', '--type', 'secret'])).stdout).result.records
+      expect(audit.filter((r: any) => r.data?.file === file)).to.deep.equal([])
+    })
+  }
 })
