@@ -9,7 +9,7 @@ import {secretFingerprint} from '../audit/fingerprint.js'
 import type {AuthenticatedVault} from '../cli/context.js'
 import {VaultError} from '../cli/errors.js'
 import {type AtomicWriter, replaceDotenvFile} from './dotenv-file.js'
-import {parseDotenvFile, scrubDotenv} from './dotenv.js'
+import {type DotenvParse, parseDotenvFile, scrubDotenv} from './dotenv.js'
 import {planImport} from './import-plan.js'
 import {newRecord, secretInfo, type SecretInfo} from './store.js'
 
@@ -23,11 +23,20 @@ export interface ImportResult {
   unrecognised: {key: string; line: number}[]
   public: {key: string; line: number; provider?: string; reason: string}[]
   rejected: {key: string; line: number; reason: string}[]
+  /** one name with different values on several lines: none imported, every line left in the file */
+  conflicts: {key: string; lines: number[]; reason: string}[]
   parseErrors: {line: number; message: string}[]
   /** names removed from the file (only ever names whose values are safely in the vault) */
   scrubbed: string[]
   /** --scrub failed after the import was stored: these values are in the vault and still in the file */
   scrubError?: {message: string; keys: string[]}
+}
+
+/** The .env as read and parsed, before any vault is opened. */
+export interface DotenvSource {
+  file: string
+  text: string
+  parsed: DotenvParse
 }
 
 function readDotenv(path: string): string {
@@ -42,10 +51,32 @@ function readDotenv(path: string): string {
   }
 }
 
+/**
+ * Read and parse the file (no vault needed, so a wrong file fails before any passphrase prompt).
+ * A file in which not one line parses (a pasted bare key, a JSON file) is a usage error; its
+ * lines are never quoted, since they may be keys.
+ */
+export function readImportFile(file: string): DotenvSource {
+  const text = readDotenv(file)
+  const parsed = parseDotenvFile(text)
+  if (parsed.entries.length === 0 && parsed.errors.length > 0) {
+    const first = parsed.errors[0]
+    throw new VaultError('INVALID_INPUT', `${file} has no KEY=value line (${parsed.errors.length} line(s) could not be read; line ${first.line}: ${first.message}); nothing was imported`, {
+      suggestions: [
+        'a .env file holds KEY=value lines, e.g. OPENAI_API_KEY=...',
+        'to store a single key, pipe it to `codex-vault secret set PROVIDER` (never on the command line)',
+      ],
+    })
+  }
+  return {file, text, parsed}
+}
+
 export interface ImportOptions {
   file: string
   scrub: boolean
   now: Date
+  /** the file, already read with readImportFile (else it is read here) */
+  source?: DotenvSource
   /** warnings that do not fail the import (e.g. the scrub's audit record could not be written) */
   warn?: (message: string) => void
   /** the .env's atomic writer; tests make it fail */
@@ -53,8 +84,7 @@ export interface ImportOptions {
 }
 
 export async function importDotenv(vault: AuthenticatedVault, options: ImportOptions): Promise<ImportResult> {
-  const text = readDotenv(options.file)
-  const parsed = parseDotenvFile(text)
+  const {text, parsed} = options.source ?? readImportFile(options.file)
   const catalog = await vault.catalog()
   const plan = planImport(parsed.entries, catalog)
   const rewrite = (next: string) => replaceDotenvFile(options.file, text, next, options.write)
@@ -86,7 +116,7 @@ export async function importDotenv(vault: AuthenticatedVault, options: ImportOpt
       result: {imported, alreadyStored},
       events: [{type: 'secret.import', outcome: 'ok', data: {
         file: options.file, imported: imported.map((item) => `${item.provider}:${item.env}:${item.fingerprint}`),
-        unrecognised: plan.unrecognised.length,
+        unrecognised: plan.unrecognised.length, conflicts: plan.conflicts.map((item) => item.key),
         // what was asked; whether the file was rewritten is the secret.scrub record that follows
         scrubRequested: options.scrub,
       }}],
@@ -114,7 +144,7 @@ export async function importDotenv(vault: AuthenticatedVault, options: ImportOpt
   }
   return {
     file: options.file, imported: result.imported, alreadyStored: result.alreadyStored, unrecognised: plan.unrecognised, public: plan.public,
-    rejected: plan.rejected, parseErrors: parsed.errors, scrubbed, ...(scrubError ? {scrubError} : {}),
+    rejected: plan.rejected, conflicts: plan.conflicts, parseErrors: parsed.errors, scrubbed, ...(scrubError ? {scrubError} : {}),
   }
 }
 

@@ -141,7 +141,7 @@ describe('secret import end to end', function () {
     }
     const unrecognisedLine = first.stdout.split('\n').find((line) => line.startsWith('not recognised (left in the file): '))!
     expect(unrecognisedLine.slice('not recognised (left in the file): '.length).split(', ').sort()).to.deep.equal(others.map((o) => o.key))
-    expect(first.stdout).to.include('30 imported, 0 already stored, 170 not recognised')
+    expect(first.stdout).to.include('30 imported, 0 already stored, 0 rejected, 170 not recognised')
     for (const other of others) expect(first.stdout + first.stderr, other.key).not.to.include(other.value.split('\n')[0])
     expect(readFileSync(file, 'utf8')).to.equal(original)
 
@@ -204,7 +204,7 @@ function lockDown(path: string): (() => void) | null {
   }
 }
 
-describe('secret import end to end: --scrub refusals', function () {
+describe('secret import end to end: refusals and conflicts', function () {
   this.timeout(120_000)
   let home: CliHome
   let token: string
@@ -255,4 +255,35 @@ describe('secret import end to end: --scrub refusals', function () {
       expect(audit.filter((r: any) => r.data?.file === file)).to.deep.equal([])
     })
   }
+
+  it('a name with two different values: neither stored, both lines kept, named in text and --json; the summary counts rejected ones', async () => {
+    const [a, b, same] = [randomCanary(), randomCanary(), randomCanary()]
+    secrets.push(a, b, same)
+    const file = join(home.dir, 'conflict.env')
+    const text = `CO_API_KEY=${a}\nMISTRAL_API_KEY=${same}\nCO_API_KEY=${b}\nMISTRAL_API_KEY=${same}\nOPENAI_API_KEY=changeme\n`
+    writeFileSync(file, text)
+    const dry = await cv(['secret', 'import', file, '--json'])
+    expect(dry.code, explain(dry)).to.equal(0)
+    const result = JSON.parse(dry.stdout).result
+    expect(result.conflicts.map((c: any) => [c.key, c.lines])).to.deep.equal([['CO_API_KEY', [1, 3]]])
+    expect(result.imported.map((i: any) => i.key)).to.deep.equal(['MISTRAL_API_KEY'])
+    const human = await cv(['secret', 'import', file, '--scrub'])
+    expect(human.code, explain(human)).to.equal(0)
+    expect(human.stdout).to.match(/conflict {2}CO_API_KEY: assigned 2 times with different values \(lines 1, 3\)/)
+    expect(human.stdout).to.include('0 imported, 1 already stored, 1 rejected, 1 conflicting, 0 not recognised, 1 scrubbed from')
+    expect(await stored()).not.to.include('cohere/CO_API_KEY')
+    expect(readFileSync(file, 'utf8')).to.equal(`CO_API_KEY=${a}\n# MISTRAL_API_KEY moved to codex-vault\nCO_API_KEY=${b}\n# MISTRAL_API_KEY moved to codex-vault\nOPENAI_API_KEY=changeme\n`)
+  })
+
+  it('a file with no KEY=value line (a pasted bare key) is exit 2 without echoing it; nothing is written', async () => {
+    const key = `sk-proj-${randomCanary()}${randomCanary()}`
+    secrets.push(key)
+    const file = join(home.dir, 'pasted.env')
+    writeFileSync(file, `${key}\n`)
+    const generation = statSync(home.vault).mtimeMs
+    const result = await cv(['secret', 'import', file])
+    expect(result.code, explain(result)).to.equal(2)
+    expect(result.stderr).to.include('has no KEY=value line').and.include('nothing was imported')
+    expect(statSync(home.vault).mtimeMs).to.equal(generation)
+  })
 })

@@ -1,7 +1,8 @@
 /**
  * importDotenv against a real vault in a temp folder (no CLI): --scrub is checked before anything
- * is stored, and a scrub that fails after the import is reported as such (and audited as not
- * done). The .env writer is injected to fail, since permissions do not stop root from writing.
+ * is stored, a scrub that fails after the import is reported as such (and audited as not done),
+ * and a name assigned different values is left alone. The .env writer is injected to fail,
+ * since permissions do not stop root from writing.
  */
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -12,10 +13,14 @@ import {initVault} from '../../src/auth/init-vault.js'
 import {type AuthenticatedVault, type CommandEnv, bootVault} from '../../src/cli/context.js'
 import {VaultError} from '../../src/cli/errors.js'
 import {writeFileAtomic} from '../../src/secrets/atomic-write.js'
-import {importDotenv, scrubFailure} from '../../src/secrets/import.js'
+import {importDotenv, readImportFile, scrubFailure} from '../../src/secrets/import.js'
+import {loadCatalog} from '../../src/secrets/providers/catalog.js'
 import {expectRejects, randomPassphrase, tempDir} from '../vault/helpers.js'
 import {assertNoCanary} from '../helpers/cli.js'
-import {canary} from './helpers.js'
+import {canary, expectVaultError} from './helpers.js'
+import {sampleFor} from './sample-key.js'
+
+const xaiKey = () => sampleFor(loadCatalog([]).providers.flatMap((p) => p.keyFormats).find((f) => f.id === 'xai-api-key')!.pattern)
 
 const eacces = () => Object.assign(new Error('EACCES: permission denied, open \'.env.1.tmp\''), {code: 'EACCES'})
 
@@ -100,5 +105,33 @@ describe('secret import (domain, real vault)', function () {
     const scrub = records().at(-1)!
     expect(scrub).to.deep.include({type: 'secret.scrub', outcome: 'ok'})
     expect(scrub.data).to.deep.include({scrubbed: ['MISTRAL_API_KEY']})
+  })
+
+  it('a name assigned two different values: neither stored, both lines kept; an identical repeat is stored once and scrubbed', async () => {
+    const [a, b] = [xaiKey(), xaiKey()]
+    const same = canary(40)
+    const text = `XAI_API_KEY=${a}\nMISTRAL_API_KEY=${same}\nXAI_API_KEY=${b}\nexport MISTRAL_API_KEY="${same}"\n`
+    writeFileSync(dotenv, text)
+    const result = await importDotenv(vault, {file: dotenv, scrub: true, now: new Date()})
+    expect(result.imported.map((i) => `${i.key}:${i.line}`)).to.deep.equal(['MISTRAL_API_KEY:4'])
+    expect(result.conflicts.map((c) => [c.key, c.lines])).to.deep.equal([['XAI_API_KEY', [1, 3]]])
+    expect(result.scrubbed).to.deep.equal(['MISTRAL_API_KEY'])
+    expect(vault.body.secrets.map((s) => s.provider)).to.deep.equal(['mistral'])
+    expect(readFileSync(dotenv, 'utf8')).to.equal(`XAI_API_KEY=${a}\n# MISTRAL_API_KEY moved to codex-vault\nXAI_API_KEY=${b}\n# MISTRAL_API_KEY moved to codex-vault\n`)
+    assertNoCanary(JSON.stringify(result), [a, b, same], 'the result')
+    expect(records().find((r) => r.type === 'secret.import')!.data).to.deep.include({conflicts: ['XAI_API_KEY']})
+  })
+
+  it('a file with no KEY=value line at all (a pasted bare key) is a usage error that does not echo it', () => {
+    const key = `sk-proj-${canary(60)}`
+    writeFileSync(dotenv, `${key}\n\n# a comment\n`)
+    const error = expectVaultError(() => readImportFile(dotenv), 'INVALID_INPUT')
+    expect(error.exitCode).to.equal(2)
+    expect(error.message).to.match(/has no KEY=value line \(1 line\(s\) could not be read; line 1: missing "=" after the name\); nothing was imported$/)
+    expect(error.suggestions.join('\n')).to.include('secret set')
+    assertNoCanary(`${error.message}\n${error.suggestions.join('\n')}`, [key])
+    // an empty file, or one of comments only, is not an error: there is just nothing to import
+    writeFileSync(dotenv, '# nothing yet\n')
+    expect(readImportFile(dotenv).parsed.entries).to.deep.equal([])
   })
 })
