@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {initVault, type InitResult} from '../src/auth/init-vault.js'
+import {assertNoVault, initVault, type InitResult} from '../src/auth/init-vault.js'
 import {readPassphrase} from '../src/auth/passphrase.js'
 import {wipe} from '../src/secrets/crypto.js'
 import {VaultCommand} from '../src/cli/vault-command.js'
@@ -23,6 +23,7 @@ export default class Init extends VaultCommand<InitResult> {
   async run(): Promise<InitResult> {
     const {flags} = await this.parse(Init)
     const env = await this.commandEnv()
+    assertNoVault(env.vaultPath)
     const passphrase = await readPassphrase(env, {purpose: 'new vault passphrase', confirm: true, missingCode: 'USAGE'})
     try {
       const result = await initVault({vaultPath: env.vaultPath, passphrase, kdf: flags.kdf as 'moderate' | 'interactive', now: env.now(), lockTimeoutMs: env.lockTimeoutMs})

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {endSessions, type LockResult} from '../src/auth/sessions.js'
-import {removeSessionFile, sessionIdOfToken} from '../src/auth/session.js'
+import {dropSessionFile, endSessions, type LockResult} from '../src/auth/sessions.js'
+import {isDamagedSessionFile, sessionIdOfToken} from '../src/auth/session.js'
 import {readHeader} from '../src/cli/context.js'
 import {VaultError, usageError} from '../src/cli/errors.js'
 import {VaultCommand} from '../src/cli/vault-command.js'
@@ -17,16 +17,23 @@ export default class Lock extends VaultCommand<LockResult> {
     const {flags} = await this.parse(Lock)
     const token = process.env.CODEX_VAULT_SESSION
     const sessionId = sessionIdOfToken(token)
-    if (!flags.all && !sessionId) throw usageError('no session to end: CODEX_VAULT_SESSION is not set', ['use --all to end every session'])
+    if (!flags.all && !sessionId) {
+      if (token) {
+        throw usageError('no session to end: CODEX_VAULT_SESSION is malformed (not a token printed by `codex-vault unlock`)', [
+          'unset CODEX_VAULT_SESSION, or set it to the token unlock printed', 'use --all to end every session',
+        ])
+      }
+      throw usageError('no session to end: CODEX_VAULT_SESSION is not set', ['use --all to end every session'])
+    }
     let result: LockResult
     try {
       const vault = await this.openVault()
-      result = await endSessions(vault, {env: process.env, all: flags.all, sessionId})
+      result = await endSessions(vault, {env: process.env, all: flags.all, sessionId, now: new Date()})
     } catch (error) {
-      // An expired or revoked session still gets its key file removed: locking must always work.
-      if (!flags.all && sessionId && error instanceof VaultError && error.code === 'NO_SESSION') {
+      // An expired or ended session, or a damaged session file, still gets its file removed: locking must always work.
+      if (!flags.all && sessionId && error instanceof VaultError && (error.code === 'NO_SESSION' || isDamagedSessionFile(error))) {
         const {vaultPath} = await this.commandEnv()
-        removeSessionFile(process.env, readHeader(vaultPath).header.vaultId, sessionId)
+        dropSessionFile(process.env, readHeader(vaultPath).header.vaultId, sessionId, new Date())
         result = {ended: 0, all: false}
       } else throw error
     }

@@ -10,7 +10,7 @@ export default class Rekey extends VaultCommand<RekeyResult> {
 
   async run(): Promise<RekeyResult> {
     const env = await this.commandEnv()
-    const passphrase = await readPassphrase(env, {purpose: 'vault passphrase'})
+    const passphrase = await readPassphrase(env, {purpose: 'vault passphrase', requiredBy: 'rekey'})
     try {
       const vault = await this.openVault({passphrase})
       const result = await rekeyVault(vault, {passphrase, env: process.env})

@@ -18,20 +18,25 @@ export interface InitResult {
   audit: string
 }
 
+const vaultExists = (vaultPath: string) => new VaultError('VAULT_EXISTS', `a vault already exists at ${vaultPath}; nothing was changed`, {
+  suggestions: ['use it (`codex-vault status`), or choose another path with --vault'],
+})
+
+/** init checks this before it asks for a passphrase: no point asking for one it cannot use. */
+export function assertNoVault(vaultPath: string): void {
+  if (existsSync(vaultPath)) throw vaultExists(vaultPath)
+}
+
 export async function initVault(options: {vaultPath: string; passphrase: Buffer; kdf: KdfPreset; now: Date; lockTimeoutMs: number}): Promise<InitResult> {
   const {vaultPath} = options
   const auditPath = auditPathFor(vaultPath)
-  if (existsSync(vaultPath)) {
-    throw new VaultError('VAULT_EXISTS', `a vault already exists at ${vaultPath}; nothing was changed`, {
-      suggestions: ['use it (`codex-vault status`), or choose another path with --vault'],
-    })
-  }
+  assertNoVault(vaultPath)
   ensurePrivateDir(dirname(vaultPath))
   // Argon2 runs before the lock so a slow KDF never holds other processes up.
   const created = await buildNewVault(options.passphrase, options.kdf, options.now)
   const lock = await acquireVaultLock(vaultPath, options.lockTimeoutMs)
   try {
-    if (existsSync(vaultPath)) throw new VaultError('VAULT_EXISTS', `a vault already exists at ${vaultPath}; nothing was changed`)
+    assertNoVault(vaultPath)
     if (existsSync(auditPath)) {
       throw new VaultError('INVALID_INPUT', `an audit log from an earlier vault exists at ${auditPath}`, {
         suggestions: [`move ${auditPath}* somewhere safe (it is the history of that vault), then run init again`],

@@ -99,7 +99,13 @@ function checkNotEmpty(passphrase: Buffer): Buffer {
  * Read the passphrase of an existing vault, or a new one (`confirm`: asked twice on a TTY, and
  * held to a minimum length). With no source and no TTY we fail at once instead of hanging.
  */
-export async function readPassphrase(source: PassphraseSource, options: {purpose: string; confirm?: boolean; missingCode?: ErrorCode}): Promise<Buffer> {
+export async function readPassphrase(source: PassphraseSource, options: {
+  purpose: string
+  confirm?: boolean
+  missingCode?: ErrorCode
+  /** a command that takes only the passphrase (unlock, rekey): named in the error when there is none */
+  requiredBy?: string
+}): Promise<Buffer> {
   if (source.fromStdin) {
     const raw = await readAllStdin(source.stdin, MAX_PASSPHRASE + 2)
     const secure = toSecure(stripTrailingNewline(raw))
@@ -123,6 +129,15 @@ export async function readPassphrase(source: PassphraseSource, options: {purpose
       }
     }
     return checkNew(checkNotEmpty(first), options.confirm)
+  }
+  if (options.requiredBy) {
+    throw new VaultError(options.missingCode ?? 'NO_PASSPHRASE', `${options.requiredBy} needs the passphrase (a session cannot stand in for it), and there is no terminal to prompt on`, {
+      suggestions: [
+        `pipe it: ... | codex-vault ${options.requiredBy} --passphrase-stdin`,
+        'or set CODEX_VAULT_PASSPHRASE (less safe: visible in /proc/<pid>/environ)',
+        `or run codex-vault ${options.requiredBy} in a terminal, where it asks for the passphrase`,
+      ],
+    })
   }
   throw new VaultError(options.missingCode ?? 'NO_PASSPHRASE', 'the vault is locked and no passphrase source is available (no terminal to prompt on)', {
     suggestions: [

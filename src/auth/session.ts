@@ -2,6 +2,8 @@
  * Sessions (`unlock`): the token `cvs1.<id>.<key>` lives only in the user's environment; the data
  * key wrapped under the token's key sits in a 0600 file whose expiry and scope are bound as
  * associated data, so editing either breaks decryption. Revocation is recorded in the vault body.
+ * No file outlives its session: lock and rekey delete files, a command that finds its session
+ * expired or ended deletes that file, and unlock and lock prune the files of every other one.
  * A run-only session (`unlock --run-only`, for a coding agent) may run apps and look, not approve
  * or change anything: session-scope.ts.
  */
@@ -20,6 +22,7 @@ import {sessionRoot} from './paths.js'
 import {ensurePrivateDir} from './private-dir.js'
 
 const TOKEN_PATTERN = /^cvs1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/
+const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/
 const MAX_SESSION_FILE = 4096
 
 const sessionFileSchema = strictObject({
@@ -71,16 +74,17 @@ export function createSession(env: NodeJS.ProcessEnv, vaultId: string, dek: Buff
   }
 }
 
-function readSmallFile(path: string): Buffer | null {
+function readSmallFile(path: string): Buffer | 'missing' | 'damaged' {
   let fd: number
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
-  } catch {
-    return null
+  } catch (error) {
+    // a symlink where the file should be (ELOOP) is not a session file; anything else: not there
+    return (error as NodeJS.ErrnoException).code === 'ELOOP' ? 'damaged' : 'missing'
   }
   try {
     const stat = fstatSync(fd)
-    if (!stat.isFile() || stat.size > MAX_SESSION_FILE) return null
+    if (!stat.isFile() || stat.size > MAX_SESSION_FILE) return 'damaged'
     const buffer = Buffer.alloc(stat.size)
     const read = readSync(fd, buffer, 0, buffer.length, 0)
     return buffer.subarray(0, read)
@@ -97,7 +101,45 @@ export interface OpenedSession {
   dek: Buffer
 }
 
-/** Every way a token can be bad ends in the same exit code 7; messages differ only where it helps. */
+function sessionDamaged(env: NodeJS.ProcessEnv, vaultId: string, what: string): VaultError {
+  return new VaultError('INTEGRITY', `the session file is damaged (${what}); it was not used`, {
+    suggestions: [
+      'end the session with `codex-vault lock` (it removes the file), then start a new one: eval "$(codex-vault unlock)"',
+      `if nobody edited it, look for what else writes to ${sessionDir(env, vaultId)}`,
+    ],
+    // bootVault audits it as a session problem, not as vault damage; lock may still remove the file
+    details: {auditType: 'session.integrity', sessionFile: 'damaged'},
+  })
+}
+
+/** True for an error that means "this session's file is damaged" (lock removes such a file). */
+export function isDamagedSessionFile(error: unknown): boolean {
+  return error instanceof VaultError && error.code === 'INTEGRITY' && error.details?.sessionFile === 'damaged'
+}
+
+type SessionFile = ReturnType<typeof sessionFileSchema.parse>
+
+/** The file's JSON, checked against its schema and its own name; no key involved. */
+function readSessionFile(path: string, vaultId: string, sessionId: string): SessionFile | 'missing' | 'damaged' {
+  const raw = readSmallFile(path)
+  if (raw === 'missing') return 'missing'
+  if (raw === 'damaged') return 'damaged'
+  let json: unknown
+  try {
+    json = JSON.parse(raw.toString('utf8'))
+  } catch {
+    return 'damaged'
+  }
+  const file = sessionFileSchema.safeParse(json)
+  if (!file.success || file.data.vaultId !== vaultId || file.data.sessionId !== sessionId || Number.isNaN(Date.parse(file.data.expiresAt))) return 'damaged'
+  return file.data
+}
+
+/**
+ * A malformed token or a missing file is exit 7 (no session); a file that is there but is not a
+ * session file is exit 5 (integrity). An expired session's file is deleted before its key is
+ * touched: once expired, the file plus an old token must not unwrap the data key any more.
+ */
 export function openSession(env: NodeJS.ProcessEnv, token: string, vaultId: string, now: Date): OpenedSession {
   const match = TOKEN_PATTERN.exec(token.trim())
   if (!match) throw noSession('CODEX_VAULT_SESSION is not a valid session token')
@@ -105,29 +147,61 @@ export function openSession(env: NodeJS.ProcessEnv, token: string, vaultId: stri
   const key = fromB64(match[2], 32)
   if (!key || !fromB64(sessionId, 16)) throw noSession('CODEX_VAULT_SESSION is not a valid session token')
   try {
-    const raw = readSmallFile(join(sessionDir(env, vaultId), sessionId))
-    if (!raw) throw noSession('the session has ended (locked, expired or belongs to another vault)')
-    let json: unknown
-    try {
-      json = JSON.parse(raw.toString('utf8'))
-    } catch {
-      json = undefined
-    }
-    const file = sessionFileSchema.safeParse(json)
-    if (!file.success || file.data.vaultId !== vaultId || file.data.sessionId !== sessionId) throw noSession('the session file is damaged')
-    const nonce = fromB64(file.data.nonce, NONCE_BYTES)
-    const ct = fromB64(file.data.ct)
-    if (!nonce || !ct) throw noSession('the session file is damaged')
-    const dek = aeadDecrypt(key, nonce, ct, sessionAd(file.data), {code: 'NO_SESSION', message: 'the session token does not match its session file (edited or foreign token)',
-      suggestions: ['run `eval "$(codex-vault unlock)"` to start a new session']}, true)
-    if (now.getTime() >= Date.parse(file.data.expiresAt)) {
-      wipe(dek)
+    const path = join(sessionDir(env, vaultId), sessionId)
+    const file = readSessionFile(path, vaultId, sessionId)
+    if (file === 'missing') throw noSession('the session has ended (locked, expired or belongs to another vault)')
+    if (file === 'damaged') throw sessionDamaged(env, vaultId, 'not a session file of this vault')
+    if (now.getTime() >= Date.parse(file.expiresAt)) {
+      removeSessionFile(env, vaultId, sessionId)
       throw noSession('the session has expired')
     }
-    return {sessionId, expiresAt: file.data.expiresAt, dek, ...(file.data.scope ? {scope: file.data.scope} : {})}
+    const nonce = fromB64(file.nonce, NONCE_BYTES)
+    const ct = fromB64(file.ct)
+    if (!nonce || !ct) throw sessionDamaged(env, vaultId, 'its wrapped key is not readable')
+    // Token and file no longer fit together: an edited token, or an edited file; no way to tell which.
+    const dek = aeadDecrypt(key, nonce, ct, sessionAd(file), {code: 'NO_SESSION', message: 'the session token does not match its session file (edited token or edited file)',
+      suggestions: ['run `eval "$(codex-vault unlock)"` to start a new session']}, true)
+    return {sessionId, expiresAt: file.expiresAt, dek, ...(file.scope ? {scope: file.scope} : {})}
   } finally {
     wipe(key)
   }
+}
+
+/**
+ * The scope a token's session file claims, read without the key (so unauthenticated): enough to
+ * keep a run-only session's holder from owner-only recovery steps, not a security boundary.
+ */
+export function claimedSessionScope(env: NodeJS.ProcessEnv, token: string, vaultId: string): SessionScope | undefined {
+  const sessionId = sessionIdOfToken(token)
+  if (!sessionId) return undefined
+  const file = readSessionFile(join(sessionDir(env, vaultId), sessionId), vaultId, sessionId)
+  return typeof file === 'object' ? file.scope : undefined
+}
+
+/**
+ * Delete the files of sessions that have expired, or that the vault records as ended, so no
+ * file outlives its session (unlock and lock call this). Files we cannot read as session files
+ * are left alone: lock removes one by its token.
+ */
+export function pruneSessionFiles(env: NodeJS.ProcessEnv, vaultId: string, now: Date, ended: ReadonlySet<string> = new Set()): number {
+  const dir = sessionDir(env, vaultId)
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return 0
+  }
+  let removed = 0
+  for (const name of names) {
+    if (!SESSION_ID_PATTERN.test(name)) continue // temp files of a writer at work, anything else
+    const file = readSessionFile(join(dir, name), vaultId, name)
+    if (typeof file !== 'object') continue
+    if (ended.has(name) || now.getTime() >= Date.parse(file.expiresAt)) {
+      removeSessionFile(env, vaultId, name)
+      removed++
+    }
+  }
+  return removed
 }
 
 export function sessionIdOfToken(token: string | undefined): string | undefined {

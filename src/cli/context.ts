@@ -12,8 +12,8 @@ import {AuditLog} from '../audit/log.js'
 import {checkCiVault, readCiKey} from '../auth/ci-vault.js'
 import {auditPathFor, auditSegmentBytes} from '../auth/paths.js'
 import {readPassphrase, type PassphraseSource} from '../auth/passphrase.js'
-import {noSession, openSession, type SessionScope} from '../auth/session.js'
-import {checkSessionScope} from '../auth/session-scope.js'
+import {claimedSessionScope, noSession, openSession, removeSessionFile, type SessionScope} from '../auth/session.js'
+import {RUN_ONLY_SESSION, checkSessionScope} from '../auth/session-scope.js'
 import {wipe} from '../secrets/crypto.js'
 import type {Catalog} from '../secrets/providers/catalog.js'
 import {openBody, unwrapWithKey, unwrapWithPassphrase} from '../secrets/vault-codec.js'
@@ -21,7 +21,7 @@ import {readVaultBytes} from '../secrets/vault-file.js'
 import {type ParsedVaultFile, parseVaultFile} from '../secrets/vault-header.js'
 import {type VaultKeys, vaultKeysFrom} from '../secrets/vault-keys.js'
 import {acquireVaultLock} from '../secrets/vault-lock.js'
-import {type OpenedVault, checkAnchor, type TransactOptions, type TransactionOutcome, checkClock, transact} from '../secrets/vault-store.js'
+import {type OpenedVault, checkAnchor, type TransactFlags, type TransactOptions, type TransactionOutcome, checkClock, transact} from '../secrets/vault-store.js'
 import type {VaultBody} from '../secrets/vault-schema.js'
 import {VaultError} from './errors.js'
 
@@ -35,7 +35,8 @@ export interface AuthenticatedVault extends OpenedVault {
   /** how this command authenticated */
   via: {kind: 'session'; sessionId: string; expiresAt: string; scope?: SessionScope} | {kind: 'passphrase'} | {kind: 'ci-key'}
   catalog(): Promise<Catalog>
-  transact<T>(mutate: (body: VaultBody) => TransactionOutcome<T> | Promise<TransactionOutcome<T>>): Promise<T>
+  /** `now` is the time the transaction runs at (the one lastSeen moves to) */
+  transact<T>(mutate: (body: VaultBody, now: Date) => TransactionOutcome<T> | Promise<TransactionOutcome<T>>, flags?: TransactFlags): Promise<T>
   /** one sealed audit record (a denial, a run's exit) with the anchor moved to it; the body is otherwise unchanged */
   recordDenial(event: AuditEvent): Promise<void>
   close(): void
@@ -64,9 +65,15 @@ export interface BootOptions {
   ignoreSession?: boolean
   /** a passphrase the command already read (owned and wiped by the caller) */
   passphrase?: Buffer
+  /**
+   * unlock --reset-clock: the vault's last-seen time is ahead of the clock and the owner, with the
+   * passphrase, says the clock is right. Boot skips the clock check (the command resets it next);
+   * refused with a run-only session in the environment.
+   */
+  resetClock?: boolean
 }
 
-async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: BootOptions): Promise<{keys: VaultKeys; via: AuthenticatedVault['via']}> {
+async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: BootOptions, command: string): Promise<{keys: VaultKeys; via: AuthenticatedVault['via']}> {
   const token = env.env.CODEX_VAULT_SESSION
   if (options.passphrase) return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, options.passphrase)), via: {kind: 'passphrase'}}
   if (token !== undefined && token !== '' && !options.ignoreSession) {
@@ -81,7 +88,7 @@ async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: Boo
       wipe(ciKey)
     }
   }
-  const passphrase = await readPassphrase(env, {purpose: 'vault passphrase'})
+  const passphrase = await readPassphrase(env, {purpose: 'vault passphrase', ...(options.ignoreSession ? {requiredBy: command.replaceAll(':', ' ')} : {})})
   try {
     return {keys: vaultKeysFrom(await unwrapWithPassphrase(parsed, passphrase)), via: {kind: 'passphrase'}}
   } finally {
@@ -101,7 +108,18 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
   const audit = new AuditLog({path: auditPathFor(env.vaultPath), segmentBytes: auditSegmentBytes(env.env)})
   let keys: VaultKeys | undefined
   try {
-    const unlocked = await unlockKeys(env, parsed, options)
+    if (options.resetClock) {
+      // owner-only: an agent holding a run-only session must not be able to move the clock back
+      const token = env.env.CODEX_VAULT_SESSION
+      if (token && claimedSessionScope(env.env, token, parsed.header.vaultId) === 'run') {
+        throw new VaultError('POLICY_DENY', `unlock --reset-clock is not allowed with ${RUN_ONLY_SESSION} in the environment: only the vault's owner can reset the clock, in their own shell`, {
+          suggestions: ['ask the vault\'s owner to run `codex-vault unlock --reset-clock` with the passphrase'],
+          details: {auditType: 'session.scope.deny'},
+        })
+      }
+      if (!options.passphrase) throw new VaultError('INTERNAL', 'unlock --reset-clock reached boot without the passphrase')
+    }
+    const unlocked = await unlockKeys(env, parsed, options, command)
     keys = unlocked.keys
     let body = openBody(parsed, keys)
     try {
@@ -128,12 +146,17 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
     if (unlocked.via.kind === 'session') {
       const sessionId = unlocked.via.sessionId
       const record = body.sessions.find((session) => session.id === sessionId)
-      if (!record || record.revoked) throw noSession('the session was ended (`codex-vault lock`) or belongs to an older copy of the vault')
+      if (record?.revoked) {
+        // ended for good: its key file must not outlive it
+        removeSessionFile(env.env, parsed.header.vaultId, sessionId)
+        throw noSession('the session was ended (`codex-vault lock` or `rekey`)')
+      }
+      if (!record) throw noSession('the session is not in the vault (it belongs to an older copy of the vault, or ended long ago)')
       // the file's scope is bound to its wrapped key; the vault's record must agree with it
       if (record.scope !== unlocked.via.scope) throw noSession('the session file does not match the vault\'s record of the session')
       checkSessionScope(unlocked.via.scope, command)
     }
-    checkClock(body, env.now())
+    if (!options.resetClock) checkClock(body, env.now())
     checkCiVault(body, command, env.now())
     return makeAuthenticated({path: env.vaultPath, header: parsed.header, body, bytes, keys, audit}, unlocked.via, env)
   } catch (error) {
@@ -157,8 +180,8 @@ function makeAuthenticated(vault: OpenedVault, via: AuthenticatedVault['via'], e
       catalog ??= import('../secrets/providers/catalog.js').then(({loadCatalog}) => loadCatalog(authenticated.body.providers))
       return catalog
     },
-    async transact(mutate) {
-      const result = await transact(authenticated, options, mutate)
+    async transact(mutate, flags) {
+      const result = await transact(authenticated, options, mutate, flags)
       catalog = undefined
       return result
     },

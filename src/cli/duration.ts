@@ -2,10 +2,15 @@ import {usageError} from './errors.js'
 
 const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
 
-/** "90s", "15m", "8h", "7d", "1h30m"; bare numbers are seconds. Refuses zero, negatives and absurd values. */
-export function parseDuration(text: string, what = 'duration'): number {
+const MAX_MS = 366 * UNITS.d
+
+/**
+ * "90s", "15m", "8h", "7d", "1h30m"; bare numbers are seconds. Refuses zero, negatives and anything
+ * over `maxMs` (default 366d), naming the limit that applies to this flag.
+ */
+export function parseDuration(text: string, what = 'duration', maxMs = MAX_MS): number {
   const trimmed = text.trim()
-  if (/^\d{1,9}$/.test(trimmed)) return checkRange(Number(trimmed) * 1000, text, what)
+  if (/^\d{1,9}$/.test(trimmed)) return checkRange(Number(trimmed) * 1000, text, what, maxMs)
   const pattern = /(\d{1,9})(ms|s|m|h|d|w)/gy
   let total = 0
   let matched = 0
@@ -16,11 +21,11 @@ export function parseDuration(text: string, what = 'duration'): number {
   if (matched === 0 || matched !== trimmed.length) {
     throw usageError(`${what}: cannot read "${text}"`, ['use a number with a unit, e.g. 30s, 15m, 8h, 7d'])
   }
-  return checkRange(total, text, what)
+  return checkRange(total, text, what, maxMs)
 }
 
-function checkRange(ms: number, text: string, what: string): number {
-  if (!Number.isSafeInteger(ms) || ms <= 0 || ms > 366 * UNITS.d) throw usageError(`${what}: "${text}" must be more than 0 and at most 366d`)
+function checkRange(ms: number, text: string, what: string, maxMs: number): number {
+  if (!Number.isSafeInteger(ms) || ms <= 0 || ms > maxMs) throw usageError(`${what}: "${text}" must be more than 0 and at most ${formatDuration(maxMs)}`)
   return ms
 }
 

@@ -3,15 +3,32 @@
  * via the vault's writer), same permissions as before, and never over edits made meanwhile.
  */
 import {readFileSync, realpathSync, statSync} from 'node:fs'
+import {dirname} from 'node:path'
 
 import {VaultError} from '../cli/errors.js'
 import {writeFileAtomic} from './atomic-write.js'
 
+/** The atomic replace used for the .env (a parameter so tests can make it fail). */
+export type AtomicWriter = (target: string, data: string, mode: number) => void
+
+function why(code: string | undefined): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM': return `permission denied (${code}; the scrub writes a temp file in the file's folder and renames it over the file)`
+    case 'EROFS': return 'the file system is read-only (EROFS)'
+    case 'ENOSPC':
+    case 'EDQUOT': return `no space left for the rewritten copy (${code})`
+    default: return code ? `the rewrite failed (${code})` : 'the rewrite failed'
+  }
+}
+
 /**
  * Replace the file at `path` with `text`, provided it still holds `original` (what the import
  * read). A symlinked .env is followed: the file the link points to is rewritten and the link kept.
+ * Every failure is a VaultError and leaves the file as it was; a failed write names the folder
+ * the temp file goes to in details.folder.
  */
-export function replaceDotenvFile(path: string, original: string, text: string): void {
+export function replaceDotenvFile(path: string, original: string, text: string, write: AtomicWriter = writeFileAtomic): void {
   let target: string
   let mode: number
   try {
@@ -29,5 +46,12 @@ export function replaceDotenvFile(path: string, original: string, text: string):
       suggestions: ['run the import again with --scrub'],
     })
   }
-  writeFileAtomic(target, text, mode)
+  try {
+    write(target, text, mode)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new VaultError('INVALID_INPUT', `cannot rewrite ${path}: ${why(code)}`, {
+      cause: error, details: {folder: dirname(target), ...(code ? {errno: code} : {})},
+    })
+  }
 }

@@ -31,6 +31,8 @@ export interface ImportPlan {
   public: {key: string; line: number; provider?: string; reason: string}[]
   /** looks like a provider's but cannot be imported as it is: left in the file */
   rejected: {key: string; line: number; reason: string}[]
+  /** one name assigned different values: which one is meant is the user's call, so none is imported and every line stays */
+  conflicts: {key: string; lines: number[]; reason: string}[]
   /** .env key -> value, for `matched` entries only; never serialise this */
   values: Map<string, string>
 }
@@ -55,12 +57,23 @@ export function isPlaceholder(value: string): boolean {
 const describe = (matches: ValueMatch[]) => [...new Set(matches.map((m) => m.provider.name))].join(', ')
 
 export function planImport(entries: DotenvEntry[], catalog: Catalog): ImportPlan {
-  const plan: ImportPlan = {matched: [], unrecognised: [], public: [], rejected: [], values: new Map()}
-  // dotenv semantics: the last assignment of a key wins.
-  const last = new Map<string, DotenvEntry>()
-  for (const entry of entries) last.set(entry.key, entry)
+  const plan: ImportPlan = {matched: [], unrecognised: [], public: [], rejected: [], conflicts: [], values: new Map()}
+  // dotenv would take the last assignment, but with different values the file is ambiguous (an old
+  // key left above a new one, or the other way round): guessing could store the wrong key and
+  // scrub the right one, so such a name is left alone. Repeats of one value count once.
+  const byKey = new Map<string, DotenvEntry[]>()
+  for (const entry of entries) byKey.set(entry.key, [...byKey.get(entry.key) ?? [], entry])
+  const last: DotenvEntry[] = []
+  for (const [key, list] of byKey) {
+    if (new Set(list.map((entry) => entry.value)).size > 1) {
+      const lines = list.map((entry) => entry.line)
+      plan.conflicts.push({key, lines, reason: `assigned ${list.length} times with different values (lines ${lines.join(', ')}); none imported, all left in the file: keep the one you mean and import again`})
+    } else {
+      last.push(list[list.length - 1])
+    }
+  }
 
-  for (const {key, line, value} of last.values()) {
+  for (const {key, line, value} of last) {
     const reject = (reason: string) => plan.rejected.push({key, line, reason})
     const named = catalog.byEnv(key)[0]
     const publicOwner = catalog.byPublicEnv(key)[0]

@@ -78,7 +78,7 @@ export async function setSecret(vault: AuthenticatedVault, options: SetSecretOpt
   const {warnings} = checkSecretValue(provider, env, options.value, {force: options.force})
   const record = await vault.transact((body) => {
     if (body.secrets.some((existing) => existing.provider === provider.id && existing.env === env)) {
-      throw new VaultError('INVALID_INPUT', `a ${provider.id} secret is already stored as ${env}; nothing was changed`, {
+      throw new VaultError('INVALID_INPUT', `${provider.id} already has a secret stored as ${env}; nothing was changed`, {
         suggestions: [`replace it with a new version: codex-vault secret rotate ${provider.id}${options.env ? ` --env ${env}` : ''}`],
       })
     }

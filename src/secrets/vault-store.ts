@@ -143,9 +143,20 @@ export interface TransactionOutcome<T> {
 export function checkClock(body: VaultBody, now: Date): void {
   if (now.getTime() < Date.parse(body.lastSeen) - CLOCK_TOLERANCE_MS) {
     throw new VaultError('CLOCK_SKEW', `the system clock (${now.toISOString()}) is behind the last time this vault was used (${body.lastSeen})`, {
-      suggestions: ['fix the system clock; codex-vault denies while time appears to run backwards'],
+      suggestions: [
+        'fix the system clock; codex-vault denies while time appears to run backwards',
+        'if the clock is right and the vault once saw a wrong future time: codex-vault unlock --reset-clock (needs the passphrase; audited)',
+      ],
     })
   }
+}
+
+export interface TransactFlags {
+  /**
+   * unlock --reset-clock only: skip the clock check and set lastSeen to now even when that moves it
+   * back. The caller must have authenticated with the passphrase and must record the reset.
+   */
+  resetClock?: boolean
 }
 
 /**
@@ -153,7 +164,7 @@ export function checkClock(body: VaultBody, now: Date): void {
  * (fsync) -> write vault with the new anchor -> unlock. If the audit append fails nothing is written.
  */
 export async function transact<T>(vault: OpenedVault, options: TransactOptions,
-  mutate: (body: VaultBody) => TransactionOutcome<T> | Promise<TransactionOutcome<T>>): Promise<T> {
+  mutate: (body: VaultBody, now: Date) => TransactionOutcome<T> | Promise<TransactionOutcome<T>>, flags: TransactFlags = {}): Promise<T> {
   const lock = await acquireVaultLock(vault.path, options.lockTimeoutMs)
   try {
     removeOrphanTemps(vault.path)
@@ -163,14 +174,14 @@ export async function transact<T>(vault: OpenedVault, options: TransactOptions,
     const body = db.data
     checkAnchor(vault.audit, body)
     const now = options.now()
-    checkClock(body, now)
-    const outcome = await mutate(body)
+    if (!flags.resetClock) checkClock(body, now)
+    const outcome = await mutate(body, now)
     const auditSize = liveSize(vault.audit.path)
     const segmentBefore = vault.audit.head()?.segment
     for (const event of outcome.events) {
       body.auditAnchor = vault.audit.append({...event, data: {...event.data, vaultGeneration: body.generation + 1}}, vault.keys.audit)
     }
-    if (now.toISOString() > body.lastSeen) body.lastSeen = now.toISOString()
+    if (flags.resetClock || now.toISOString() > body.lastSeen) body.lastSeen = now.toISOString()
     if (outcome.header || outcome.keys) adapter.replaceKeys(outcome.header ?? adapter.header!, outcome.keys)
     try {
       await db.write()

@@ -4,6 +4,7 @@
  * are named as unrecognised without their values, and --scrub leaves a file that still parses,
  * with the 170 intact, none of the 30 values, and the same file mode.
  */
+import {spawnSync} from 'node:child_process'
 import {chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -140,7 +141,7 @@ describe('secret import end to end', function () {
     }
     const unrecognisedLine = first.stdout.split('\n').find((line) => line.startsWith('not recognised (left in the file): '))!
     expect(unrecognisedLine.slice('not recognised (left in the file): '.length).split(', ').sort()).to.deep.equal(others.map((o) => o.key))
-    expect(first.stdout).to.include('30 imported, 0 already stored, 170 not recognised')
+    expect(first.stdout).to.include('30 imported, 0 already stored, 0 rejected, 170 not recognised')
     for (const other of others) expect(first.stdout + first.stderr, other.key).not.to.include(other.value.split('\n')[0])
     expect(readFileSync(file, 'utf8')).to.equal(original)
 
@@ -182,5 +183,107 @@ describe('secret import end to end', function () {
     expect(records[0].data.imported).to.have.length(30)
     expect(records[0].data.unrecognised).to.equal(170)
     for (const path of filesUnder(home.dir)) assertNoCanary(readFileSync(path), secrets, path)
+  })
+})
+
+/**
+ * Make `path` refuse new entries (a folder) or replacement (a file) for real: chmod for a normal
+ * user, the immutable flag for root (whom modes do not stop). Returns the undo, or null when
+ * neither is possible here.
+ */
+function lockDown(path: string): (() => void) | null {
+  if (process.getuid?.() !== 0) {
+    const mode = statSync(path).mode & 0o7777
+    chmodSync(path, statSync(path).isDirectory() ? 0o555 : 0o444)
+    // a file's own mode does not stop a rename over it: only a folder can be locked this way
+    return statSync(path).isDirectory() ? () => chmodSync(path, mode) : (chmodSync(path, mode), null)
+  }
+  if (spawnSync('chattr', ['+i', path]).status !== 0) return null
+  return () => {
+    spawnSync('chattr', ['-i', path])
+  }
+}
+
+describe('secret import end to end: refusals and conflicts', function () {
+  this.timeout(120_000)
+  let home: CliHome
+  let token: string
+  const secrets: string[] = []
+
+  before(async () => {
+    home = makeHome('cv-e2e-import-refuse-')
+    token = await unlock(home, await initVault(home))
+  })
+  after(() => home.cleanup())
+
+  const cv = async (args: string[]): Promise<CliResult> => {
+    const result = await runCli(args, {home, env: {CODEX_VAULT_SESSION: token}})
+    expect(result.timedOut, explain(result)).to.equal(false)
+    expect(hasStackTrace(result.stderr), explain(result)).to.equal(false)
+    assertNoCanary(result.stdout + result.stderr, secrets, `${args.join(' ')} output`)
+    return result
+  }
+  const stored = async () => JSON.parse((await cv(['secret', 'list', '--json'])).stdout).result.secrets.map((s: any) => `${s.provider}/${s.env}`)
+
+  for (const what of ['folder', 'file'] as const) {
+    it(`--scrub when the ${what} forbids the rewrite: exit 2 before anything is stored, file unchanged, no internal error`, async function () {
+      const dir = join(home.dir, `locked-${what}`)
+      mkdirSync(dir)
+      const file = join(dir, '.env')
+      const value = randomCanary()
+      secrets.push(value)
+      const text = `MISTRAL_API_KEY=${value}\nPORT=3000\n`
+      writeFileSync(file, text)
+      const undo = lockDown(what === 'folder' ? dir : file)
+      if (!undo) this.skip()
+      let result: CliResult
+      try {
+        result = await cv(['secret', 'import', file, '--scrub', '--json'])
+      } finally {
+        undo!()
+      }
+      expect(result.code, explain(result)).to.equal(2)
+      const error = JSON.parse(result.stdout).error
+      expect(error.code).to.equal('INVALID_INPUT')
+      expect(error.message).to.match(/^cannot rewrite .*\.env: permission denied \((EACCES|EPERM)/)
+      expect(error.message).to.include('nothing was imported')
+      expect(error.suggestions.join('\n')).to.include('without --scrub')
+      expect(readFileSync(file, 'utf8')).to.equal(text)
+      expect(readdirSync(dir)).to.deep.equal(['.env'])
+      expect(await stored()).not.to.include('mistral/MISTRAL_API_KEY')
+      const audit = JSON.parse((await cv(['audit', 'tail', '--json', '--type', 'secret'])).stdout).result.records
+      expect(audit.filter((r: any) => r.data?.file === file)).to.deep.equal([])
+    })
+  }
+
+  it('a name with two different values: neither stored, both lines kept, named in text and --json; the summary counts rejected ones', async () => {
+    const [a, b, same] = [randomCanary(), randomCanary(), randomCanary()]
+    secrets.push(a, b, same)
+    const file = join(home.dir, 'conflict.env')
+    const text = `CO_API_KEY=${a}\nMISTRAL_API_KEY=${same}\nCO_API_KEY=${b}\nMISTRAL_API_KEY=${same}\nOPENAI_API_KEY=changeme\n`
+    writeFileSync(file, text)
+    const dry = await cv(['secret', 'import', file, '--json'])
+    expect(dry.code, explain(dry)).to.equal(0)
+    const result = JSON.parse(dry.stdout).result
+    expect(result.conflicts.map((c: any) => [c.key, c.lines])).to.deep.equal([['CO_API_KEY', [1, 3]]])
+    expect(result.imported.map((i: any) => i.key)).to.deep.equal(['MISTRAL_API_KEY'])
+    const human = await cv(['secret', 'import', file, '--scrub'])
+    expect(human.code, explain(human)).to.equal(0)
+    expect(human.stdout).to.match(/conflict {2}CO_API_KEY: assigned 2 times with different values \(lines 1, 3\)/)
+    expect(human.stdout).to.include('0 imported, 1 already stored, 1 rejected, 1 conflicting, 0 not recognised, 1 scrubbed from')
+    expect(await stored()).not.to.include('cohere/CO_API_KEY')
+    expect(readFileSync(file, 'utf8')).to.equal(`CO_API_KEY=${a}\n# MISTRAL_API_KEY moved to codex-vault\nCO_API_KEY=${b}\n# MISTRAL_API_KEY moved to codex-vault\nOPENAI_API_KEY=changeme\n`)
+  })
+
+  it('a file with no KEY=value line (a pasted bare key) is exit 2 without echoing it; nothing is written', async () => {
+    const key = `sk-proj-${randomCanary()}${randomCanary()}`
+    secrets.push(key)
+    const file = join(home.dir, 'pasted.env')
+    writeFileSync(file, `${key}\n`)
+    const generation = statSync(home.vault).mtimeMs
+    const result = await cv(['secret', 'import', file])
+    expect(result.code, explain(result)).to.equal(2)
+    expect(result.stderr).to.include('has no KEY=value line').and.include('nothing was imported')
+    expect(statSync(home.vault).mtimeMs).to.equal(generation)
   })
 })

@@ -181,7 +181,7 @@ describe('secrets end to end', function () {
     const generation = generationOf(home)
     const dup = await cv(['secret', 'set', 'mistral'], {input: `${duplicate}\n`, debug: true})
     expect(dup.code, explain(dup)).to.equal(2)
-    expect(dup.stderr).to.match(/already stored as MISTRAL_API_KEY/)
+    expect(dup.stderr).to.match(/mistral already has a secret stored as MISTRAL_API_KEY/)
     expect(dup.stderr).to.include('secret rotate mistral')
     expect(generationOf(home)).to.equal(generation)
 

@@ -187,11 +187,25 @@ describe('planImport rules', () => {
     expect(two.matched.map((m) => m.key)).to.deep.equal(['ROUTER_A'])
   })
 
-  it('uses the last assignment of a repeated key', () => {
-    const second = canary(32)
-    const result = plan(`MISTRAL_API_KEY=${canary(32)}\nMISTRAL_API_KEY=${second}`)
-    expect(result.matched).to.deep.equal([{key: 'MISTRAL_API_KEY', line: 2, provider: 'mistral', env: 'MISTRAL_API_KEY', by: 'env'}])
-    expect(result.values.get('MISTRAL_API_KEY')).to.equal(second)
+  it('imports a key repeated with the same value once (the last line)', () => {
+    const value = canary(32)
+    const result = plan(`MISTRAL_API_KEY=${value}\nPORT=3000\nexport MISTRAL_API_KEY="${value}"`)
+    expect(result.matched).to.deep.equal([{key: 'MISTRAL_API_KEY', line: 3, provider: 'mistral', env: 'MISTRAL_API_KEY', by: 'env'}])
+    expect(result.values.get('MISTRAL_API_KEY')).to.equal(value)
+    expect(result.conflicts).to.deep.equal([])
+  })
+
+  it('imports neither value of a key repeated with different values, and names it as a conflict (lines only)', () => {
+    const [a, b] = [sample('xai-api-key'), sample('xai-api-key')]
+    const result = plan(`XAI_API_KEY=${a}\nMISTRAL_API_KEY=${canary(32)}\nXAI_API_KEY=${b}\nXAI_API_KEY=${a}`)
+    expect(result.matched.map((m) => m.key)).to.deep.equal(['MISTRAL_API_KEY'])
+    expect([...result.values.keys()]).to.deep.equal(['MISTRAL_API_KEY'])
+    expect(result.conflicts).to.have.length(1)
+    expect(result.conflicts[0]).to.include({key: 'XAI_API_KEY'})
+    expect(result.conflicts[0].lines).to.deep.equal([1, 3, 4])
+    expect(result.conflicts[0].reason).to.match(/3 times with different values \(lines 1, 3, 4\); none imported/)
+    expect(JSON.stringify(result.conflicts)).not.to.include(a).and.not.include(b)
+    expect(result.rejected).to.deep.equal([])
   })
 
   it('rejects a value that matches several providers\' formats', () => {

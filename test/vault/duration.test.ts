@@ -29,6 +29,21 @@ describe('parseDuration', () => {
     })
   }
 
+  it('names the limit that applies to the flag, not the general one', () => {
+    const week = 7 * 86_400_000
+    expect(parseDuration('7d', '--ttl', week)).to.equal(week)
+    for (const text of ['0', '8d', '2w']) {
+      let caught: unknown
+      try {
+        parseDuration(text, '--ttl', week)
+      } catch (error) {
+        caught = error
+      }
+      expect((caught as VaultError).message).to.equal(`--ttl: "${text}" must be more than 0 and at most 7d`)
+    }
+    expect(() => parseDuration('367d')).to.throw('at most 366d')
+  })
+
   it('formats durations for people', () => {
     expect(formatDuration(500)).to.equal('500ms')
     expect(formatDuration(5_400_000)).to.equal('1h30m')

@@ -1,10 +1,12 @@
 /** Session tokens and files (research/security.md §4.3) at unit level: every bad token is NO_SESSION (exit 7). */
-import {readFileSync, readdirSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, readdirSync, statSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {createSession, openSession, removeAllSessionFiles, removeSessionFile, sessionDir, sessionIdOfToken} from '../../src/auth/session.js'
+import {
+  claimedSessionScope, createSession, isDamagedSessionFile, openSession, pruneSessionFiles, removeAllSessionFiles, removeSessionFile, sessionDir, sessionIdOfToken,
+} from '../../src/auth/session.js'
 import {randomKey, toB64, wipe} from '../../src/secrets/crypto.js'
 import {expectThrows, tempDir} from './helpers.js'
 
@@ -29,6 +31,12 @@ describe('sessions', () => {
 
   const fileOf = (token: string) => join(sessionDir(env, vaultId), sessionIdOfToken(token)!)
   const expectNoSession = (fn: () => unknown) => expect(expectThrows(fn, 'NO_SESSION').exitCode).to.equal(7)
+  const expectDamaged = (fn: () => unknown) => {
+    const error = expectThrows(fn, 'INTEGRITY')
+    expect(error.exitCode).to.equal(5)
+    expect(error.message).to.match(/^the session file is damaged/)
+    expect(isDamagedSessionFile(error)).to.equal(true)
+  }
 
   it('creates a token and a 0600 file in 0700 folders (umask 000) that opens to the data key', () => {
     const old = process.umask(0)
@@ -70,7 +78,7 @@ describe('sessions', () => {
     writeFileSync(fileOf(full.token), JSON.stringify({...widened, scope: 'run'}))
     expectNoSession(() => openSession(env, full.token, vaultId, now))
     writeFileSync(fileOf(full.token), JSON.stringify({...widened, scope: 'admin'}))
-    expectNoSession(() => openSession(env, full.token, vaultId, now))
+    expectDamaged(() => openSession(env, full.token, vaultId, now))
   })
 
   it('falls back to ~/.cache/codex-vault without XDG_RUNTIME_DIR', () => {
@@ -80,11 +88,46 @@ describe('sessions', () => {
     expect(openSession(home, token, vaultId, now).dek.equals(dek)).to.equal(true)
   })
 
-  it('refuses an expired session (at and after expiresAt)', () => {
+  it('refuses an expired session (at and after expiresAt) and deletes its file, so the old token unwraps nothing', () => {
     const {token} = createSession(env, vaultId, dek, 1000, now)
     expect(openSession(env, token, vaultId, new Date(now.getTime() + 999)).sessionId).to.be.a('string')
-    expectNoSession(() => openSession(env, token, vaultId, new Date(now.getTime() + 1000)))
-    expectNoSession(() => openSession(env, token, vaultId, new Date(now.getTime() + HOUR)))
+    const error = expectThrows(() => openSession(env, token, vaultId, new Date(now.getTime() + 1000)), 'NO_SESSION')
+    expect(error.message).to.equal('the session has expired')
+    expect(existsSync(fileOf(token))).to.equal(false)
+    // even with the clock moved back, the key is gone
+    expectNoSession(() => openSession(env, token, vaultId, now))
+  })
+
+  it('checks the expiry before touching the key: an expired file with a wrong token is still deleted', () => {
+    const {token} = createSession(env, vaultId, dek, 1000, now)
+    const [prefix, id, key] = token.split('.')
+    const wrong = `${prefix}.${id}.${key[0] === 'A' ? 'B' : 'A'}${key.slice(1)}`
+    expect(expectThrows(() => openSession(env, wrong, vaultId, new Date(now.getTime() + HOUR)), 'NO_SESSION').message).to.equal('the session has expired')
+    expect(existsSync(fileOf(token))).to.equal(false)
+  })
+
+  it('prunes the files of expired and ended sessions, and leaves live, damaged and foreign files alone', () => {
+    const live = createSession(env, vaultId, dek, 2 * HOUR, now)
+    const expired = createSession(env, vaultId, dek, 1000, now)
+    const ended = createSession(env, vaultId, dek, 2 * HOUR, now)
+    const damaged = createSession(env, vaultId, dek, 1000, now)
+    writeFileSync(fileOf(damaged.token), '{"v":1')
+    const dir = sessionDir(env, vaultId)
+    writeFileSync(join(dir, '.tmp-of-a-writer'), 'x')
+    const later = new Date(now.getTime() + HOUR)
+    expect(pruneSessionFiles(env, vaultId, later, new Set([ended.record.id]))).to.equal(2)
+    expect(readdirSync(dir).sort()).to.deep.equal(['.tmp-of-a-writer', damaged.record.id, live.record.id].sort())
+    expect(openSession(env, live.token, vaultId, later).sessionId).to.equal(live.record.id)
+    expect(existsSync(fileOf(expired.token))).to.equal(false)
+    expect(pruneSessionFiles(env, toB64(Buffer.alloc(16, 9)), later)).to.equal(0) // no folder: nothing to do
+  })
+
+  it('reads the scope a session file claims, without its key', () => {
+    const runOnly = createSession(env, vaultId, dek, HOUR, now, 'run')
+    const full = createSession(env, vaultId, dek, HOUR, now)
+    expect(claimedSessionScope(env, runOnly.token, vaultId)).to.equal('run')
+    expect(claimedSessionScope(env, full.token, vaultId)).to.equal(undefined)
+    expect(claimedSessionScope(env, 'garbage', vaultId)).to.equal(undefined)
   })
 
   it('refuses a deleted session file', () => {
@@ -102,7 +145,7 @@ describe('sessions', () => {
     expect(error.message).to.not.include('expired')
   })
 
-  it('refuses a token of another vault, a token with a changed key, garbage and a damaged file', () => {
+  it('refuses a token of another vault, a token with a changed key, garbage (exit 7) and a damaged file (exit 5)', () => {
     const {token} = createSession(env, vaultId, dek, HOUR, now)
     expectNoSession(() => openSession(env, token, toB64(Buffer.alloc(16, 8)), now))
     const [prefix, id, key] = token.split('.')
@@ -111,10 +154,22 @@ describe('sessions', () => {
     for (const garbage of ['', 'x', 'cvs1..', `cvs2.${id}.${key}`, `cvs1.${id}.${key}x`, `cvs1.${id}=.${key}`, `${token} extra`]) {
       expectNoSession(() => openSession(env, garbage, vaultId, now))
     }
+    const good = readFileSync(fileOf(token), 'utf8')
+    // a byte edited in the middle, as a corrupt disk or an editor would leave it
+    const middle = Math.floor(good.length / 2)
+    writeFileSync(fileOf(token), `${good.slice(0, middle)}\u0000${good.slice(middle + 1)}`)
+    expectDamaged(() => openSession(env, token, vaultId, now))
     writeFileSync(fileOf(token), '{"v":1')
-    expectNoSession(() => openSession(env, token, vaultId, now))
+    expectDamaged(() => openSession(env, token, vaultId, now))
     writeFileSync(fileOf(token), Buffer.alloc(5000, 0x20))
-    expectNoSession(() => openSession(env, token, vaultId, now))
+    expectDamaged(() => openSession(env, token, vaultId, now))
+    writeFileSync(fileOf(token), JSON.stringify({...JSON.parse(good), ct: '!!'}))
+    expectDamaged(() => openSession(env, token, vaultId, now))
+    unlinkSync(fileOf(token))
+    symlinkSync(join(t.dir, 'elsewhere'), fileOf(token))
+    expectDamaged(() => openSession(env, token, vaultId, now))
+    unlinkSync(fileOf(token))
+    expectNoSession(() => openSession(env, token, vaultId, now)) // missing stays exit 7
   })
 
   it('never puts the token in error messages', () => {
