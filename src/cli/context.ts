@@ -164,7 +164,7 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
     const code = error instanceof VaultError ? error.code : 'INTERNAL'
     const type = (error instanceof VaultError && typeof error.details?.auditType === 'string' ? error.details.auditType : undefined) ?? DENIAL_TYPES[code]
     if (type && !(code === 'NO_SESSION' && error instanceof VaultError && error.message.startsWith('the vault is locked'))) {
-      await recordUnsealedDenial(env.vaultPath, {type, outcome: 'deny', reason: (error as Error).message, data: {command}})
+      await recordUnsealedDenial(env.vaultPath, {type, outcome: 'deny', reason: (error as Error).message, data: {command: command.replaceAll(':', ' ')}})
     }
     throw error
   }

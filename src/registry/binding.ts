@@ -177,11 +177,11 @@ function movedRefusal(name: string, change: IdentityChange, body: VaultBody, now
 export async function bindWithPolicy(vault: AuthenticatedVault, request: BindRequest): Promise<BindingResult> {
   checkOverrides(await vault.catalog(), request.include, request.exclude)
   const view: AuthenticatedVault = Object.create(vault)
-  view.transact = <T>(mutate: Parameters<AuthenticatedVault['transact']>[0]) => vault.transact<T>(async (body) => {
+  view.transact = <T>(mutate: Parameters<AuthenticatedVault['transact']>[0], flags?: Parameters<AuthenticatedVault['transact']>[1]) => vault.transact<T>(async (body, now) => {
     const index = body.assets.findIndex((asset) => asset.name === request.name)
     const before = index >= 0 ? structuredClone(body.assets[index]) : undefined
     if (before) body.assets[index].overrides = baseOverrides(before, request)
-    const outcome = await mutate(body) as TransactionOutcome<T>
+    const outcome = await mutate(body, now) as TransactionOutcome<T>
     const after = body.assets.find((asset) => asset.name === request.name)
     if (!after) return outcome
     const diff = diffBinding(before, after)
@@ -197,6 +197,6 @@ export async function bindWithPolicy(vault: AuthenticatedVault, request: BindReq
     }
     if (before && request.resetOverrides) data.overridesReset = true
     return {...outcome, events: [{...event, data}, ...rest]}
-  })
+  }, flags)
   return bindAsset(view, request) as Promise<BindingResult>
 }
