@@ -2,6 +2,10 @@
 // CommonJS (bin/package.json): an ES module entry costs ~8 ms more per start, and `run` is on the
 // hot path of every app launch.
 'use strict'
+// Node opens its inspector on 127.0.0.1:9229 when it receives SIGUSR1. A child of `run` (same user)
+// could send it and then read our environment (the session token) or memory through the debugger,
+// and any local user could connect while the port is open. A listener of our own turns that off.
+process.on('SIGUSR1', () => {})
 // oclif's debug output (DEBUG=*) logs the raw argv, where a mistakenly pasted key would show.
 if (process.env.DEBUG) process.env.DEBUG = `${process.env.DEBUG},-oclif:*`
 

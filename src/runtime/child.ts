@@ -38,7 +38,8 @@ export interface ChildOutcome {
   pty: boolean
 }
 
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']
+/** USR1/USR2 too: apps use them (reopen logs, reload), and USR2's default action would end us and orphan the child. */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2']
 /** Signals a terminal sends to its whole foreground process group: a child sharing our group already has them. */
 const TERMINAL_SIGNALS = new Set<NodeJS.Signals>(['SIGINT', 'SIGQUIT'])
 

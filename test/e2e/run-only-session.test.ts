@@ -65,7 +65,7 @@ describe('run-only sessions (unlock --run-only) end to end', function () {
       expect(result.stderr).to.include(`codex-vault: ${shown} is not allowed with a run-only session (unlock --run-only): only the vault's owner can approve or change anything`)
       const record = await lastRecord()
       expect(record).to.include({type: 'session.scope.deny', outcome: 'deny'})
-      expect(record.data?.command).to.equal(args.slice(0, args[0] === 'bind' ? 1 : 2).join(':'))
+      expect(record.data?.command).to.equal(args.slice(0, args[0] === 'bind' ? 1 : 2).join(' ')) // as users type it, not oclif's colon id
     }
     expect(existsSync(join(fx.home.dir, 'ci.cv')), 'no export was written').to.equal(false)
     expect(await grants()).to.deep.equal(before)

@@ -113,6 +113,18 @@ setInterval(() => {}, 1000)`
     expect(existsSync(termed), 'the child never got SIGTERM').to.equal(true)
   })
 
+  it('never opens a debugger when the child sends SIGUSR1 to run (it is forwarded to the child instead)', async () => {
+    // Node opens its inspector on SIGUSR1: a child could then read run's environment (the session
+    // token) through it. The probe connects to the inspector's default port while run is still alive.
+    const probe = `const net = require('net'); process.on('SIGUSR1', () => console.log('child got usr1'))
+process.kill(process.ppid, 'SIGUSR1')
+setTimeout(() => { const s = net.connect(9229, '127.0.0.1'); s.on('connect', () => { console.log('inspector open'); s.destroy() }); s.on('error', () => console.log('inspector closed')) }, 700)`
+    const result = ok(await fx.cli(['run', '--asset', 'shop', '--', 'node', '-e', probe]))
+    expect(result.code, explain(result)).to.equal(0)
+    expect(result.stdout.split('\n').filter(Boolean).sort()).to.deep.equal(['child got usr1', 'inspector closed'])
+    expect(result.stderr).to.not.include('Debugger listening')
+  })
+
   it('masks every form of an injected key in piped stdout and stderr, even split across writes or cut short; --no-mask shows it', async () => {
     const approve = ok(await fx.cli(['grant', 'approve', '--asset', 'shop', '--capability', 'ai.mistral.inference']))
     expect(approve.code, explain(approve)).to.equal(0)
