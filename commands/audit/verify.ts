@@ -4,7 +4,7 @@ import {VaultCommand} from '../../src/cli/vault-command.js'
 
 export default class AuditVerify extends VaultCommand<AuditVerifyReport> {
   static override summary = 'Walk the whole audit chain and name the first bad record (exit 10).'
-  static override description = 'Checks every link of the hash chain across segments, every sealed record\'s keyed MAC, and that the record anchored in the vault is where the vault says. A log re-chained with recomputed unkeyed hashes does not pass.'
+  static override description = 'Checks every link of the hash chain across segments, every sealed record\'s keyed MAC, that unsealed records only deny (so a forged one cannot claim an approval), and that the record anchored in the vault is where the vault says. A log re-chained with recomputed unkeyed hashes does not pass.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run(): Promise<AuditVerifyReport> {

@@ -5,7 +5,7 @@
  * record claims (start null); the driver uses such a result only if that claim turns out to be
  * exactly the true chain point, which makes it the result a single walk would have produced.
  */
-import {ChainState} from './chain.js'
+import {ChainState, mayBeUnsealed} from './chain.js'
 import type {AuditAnchor} from './events.js'
 import {MAC_BYTES, MacSealer, bytesAt, equalBytes, isZero} from './hash.js'
 import {HEADER_BYTES, parsePayload} from './record.js'
@@ -94,6 +94,8 @@ export function verifyRange(fd: number, task: RangeTask, key: Buffer, rules: Ran
       if (!equalBytes(sealer.seal(step.hash), stored)) return fail('seal (MAC) does not verify: record edited, or a different key', step.seq)
     } else if (!isZero(stored)) {
       return fail('unsealed record carries a MAC', step.seq)
+    } else if (!mayBeUnsealed(step)) {
+      return fail(`unsealed record with outcome '${step.outcome}': only denials are written unsealed, so it was forged or its seal removed`, step.seq)
     }
     if (anchor && step.seq === anchor.seq) {
       result.anchorSeen = true

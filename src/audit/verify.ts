@@ -1,8 +1,9 @@
 /**
  * `audit verify`: the full O(n) walk over every segment. Sealed records must carry a valid MAC for
- * their place in the chain, unsealed ones a zero MAC; the anchored record must be sealed, MAC-valid
- * and equal to the vault's head. A log re-chained with recomputed unkeyed hashes therefore fails at
- * the anchor at the latest (the systemd CVE-2023-31439 lesson). Reports instead of throwing.
+ * their place in the chain, unsealed ones a zero MAC and a denial (see mayBeUnsealed); the anchored
+ * record must be sealed, MAC-valid and equal to the vault's head. A log re-chained with recomputed
+ * unkeyed hashes therefore fails at the anchor at the latest (the systemd CVE-2023-31439 lesson).
+ * Reports instead of throwing.
  *
  * Big segments are split into ranges checked side by side, on worker threads and on this one
  * (verify-split.ts, verify-pool.ts), each from what its first record claims. The walk below still

@@ -7,7 +7,7 @@ import type {AuditAnchor} from '../../src/audit/events.js'
 import {archivePath} from '../../src/audit/files.js'
 import {AuditLog} from '../../src/audit/log.js'
 import {verifyLog} from '../../src/audit/verify.js'
-import {event, expectVaultError, randomKey, removeDir, tempDir} from './helpers.js'
+import {denial, event, expectVaultError, randomKey, removeDir, tempDir} from './helpers.js'
 
 describe('audit rotation', () => {
   let dir: string
@@ -22,7 +22,7 @@ describe('audit rotation', () => {
     key = randomKey()
     log = new AuditLog({path: file, segmentBytes: 2048})
     anchors.length = 0
-    for (let i = 0; i < 100; i++) anchors.push(log.append(event(i), i % 10 === 0 ? null : key))
+    for (let i = 0; i < 100; i++) anchors.push(i % 10 === 0 ? log.append(denial(i), null) : log.append(event(i), key))
   })
   afterEach(() => removeDir(dir))
 
