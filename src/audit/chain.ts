@@ -22,6 +22,8 @@ export interface ChainStep {
 
 export class ChainState {
   seq: number
+  /** set when a step failed because its record lies further on in the chain (records are missing before it) */
+  skippedTo: {seq: number; segment: number} | null = null
   // Two hash buffers used in turn, and one step object reused: verify calls step once per record,
   // so nothing is allocated per record and no hex string is built unless someone asks for it.
   private current = Buffer.alloc(HASH_BYTES)
@@ -61,7 +63,10 @@ export class ChainState {
       linked = payload.prev.length === 2 * HASH_BYTES && this.spare.write(payload.prev, 0, HASH_BYTES, 'hex') === HASH_BYTES
         && this.spare.equals(this.current)
     }
-    if (head.seq !== this.seq) return `expected seq ${this.seq} but found ${head.seq}`
+    if (head.seq !== this.seq) {
+      if (head.seq > this.seq) this.skippedTo = {seq: head.seq, segment: head.segment}
+      return `expected seq ${this.seq} but found ${head.seq}`
+    }
     if (head.segment !== segment) return `record claims segment ${head.segment} but lies in segment ${segment}`
     if (!linked) return 'chain link broken (prev does not match the previous record)'
     // one crypto_generichash call over a contiguous copy (see chainHash); TypedArray#set of a view

@@ -57,11 +57,25 @@ export async function followAudit(log: AuditLog, afterSeq: number, query: Omit<T
   }
 }
 
-export function verifyAudit(log: AuditLog, key: Buffer, anchor: AuditAnchor | null): AuditVerifyReport {
+/**
+ * The full walk, failing with INTEGRITY (exit 5) when a record is damaged, edited or forged and with
+ * ROLLBACK (exit 10) when records are missing. `anchorCheck` is the boot-time anchor check's failure,
+ * if any (BootOptions.deferAuditCheck): the walk names the first bad record more precisely, and the
+ * check's verdict stands when the walk finds nothing.
+ */
+export function verifyAudit(log: AuditLog, key: Buffer, anchor: AuditAnchor | null, anchorCheck?: VaultError): AuditVerifyReport {
   const report = verifyLog(log.path, key, anchor, {allowSealedAfter: 1})
+  if (report.ok && anchorCheck) throw anchorCheck
   if (!report.ok) {
-    throw new VaultError('ROLLBACK', `audit log verification failed at record ${report.firstBadSeq ?? '?'}: ${report.problem ?? 'unknown problem'}`, {
-      suggestions: ['the log was edited, truncated or rolled back; keep a copy of it and of the vault for investigation, and restore both from a trusted backup'],
+    const message = `audit log verification failed at record ${report.firstBadSeq ?? '?'}: ${report.problem ?? 'unknown problem'}`
+    if (report.failure === 'rollback') {
+      throw new VaultError('ROLLBACK', message, {
+        suggestions: ['records are missing: the log was truncated or rolled back, or the vault is older than its log; keep a copy of both for investigation and restore them together from a trusted backup'],
+        details: {report},
+      })
+    }
+    throw new VaultError('INTEGRITY', message, {
+      suggestions: ['a record was damaged, edited or forged; keep a copy of the log and the vault for investigation, and restore both from a trusted backup'],
       details: {report},
     })
   }

@@ -6,6 +6,7 @@ import {expect} from 'chai'
 import {crc32} from '../../src/audit/checksum.js'
 import type {AuditAnchor} from '../../src/audit/events.js'
 import {AuditLog} from '../../src/audit/log.js'
+import {verifyAudit} from '../../src/audit/query.js'
 import {verifyLog} from '../../src/audit/verify.js'
 import {FORGED_APPROVAL, denial, event, expectVaultError, forgeUnsealed, randomKey, recordOffsets, removeDir, tempDir} from './helpers.js'
 
@@ -36,11 +37,13 @@ describe('audit unsealed records', () => {
     expect(verifyLog(log.path, key, anchor)).to.include({ok: true, records: 12})
   })
 
-  it('verify names a forged unsealed approval after the anchor', () => {
+  it('verify names a forged unsealed approval after the anchor as an integrity failure', () => {
     const [seq] = forgeUnsealed(log, [FORGED_APPROVAL])
     const report = verifyLog(log.path, key, anchor)
-    expect(report).to.deep.include({ok: false, firstBadSeq: seq})
+    expect(report).to.deep.include({ok: false, firstBadSeq: seq, failure: 'integrity'})
     expect(report.problem).to.match(/unsealed record with outcome 'ok'/)
+    const error = expectVaultError(() => verifyAudit(log, key, anchor), 'INTEGRITY', 5)
+    expect(error.message).to.match(new RegExp(`^audit log verification failed at record ${seq}: unsealed`))
   })
 
   it('the anchor check refuses a forged unsealed approval (exit 5), so no command seals it in', () => {
@@ -70,7 +73,7 @@ describe('audit unsealed records', () => {
     const [seq] = forgeUnsealed(log, [FORGED_APPROVAL])
     const later = log.append(event(20), key)
     const report = verifyLog(log.path, key, later)
-    expect(report).to.deep.include({ok: false, firstBadSeq: seq})
+    expect(report).to.deep.include({ok: false, firstBadSeq: seq, failure: 'integrity'})
   })
 
   it('an unsealed denial with a MAC is refused by both checks', () => {
