@@ -2,6 +2,7 @@
 import {parseDuration} from '../cli/duration.js'
 import {VaultError, usageError} from '../cli/errors.js'
 import type {AuditAnchor, AuditRecord} from './events.js'
+import {rollback} from './files.js'
 import type {AuditLog} from './log.js'
 import {type AuditVerifyReport, verifyLog} from './verify.js'
 
@@ -42,18 +43,51 @@ export function matchesQuery(record: AuditRecord, query: Omit<TailQuery, 'limit'
   return true
 }
 
-/** Polls for new records until the signal aborts; no daemon, no watcher state on disk. */
-export async function followAudit(log: AuditLog, afterSeq: number, query: Omit<TailQuery, 'limit'>, emit: (record: AuditRecord) => void, signal: AbortSignal, intervalMs = 250): Promise<void> {
-  let last = afterSeq
-  while (!signal.aborted) {
-    for (const record of log.readAfter(last)) {
-      last = record.seq
-      if (matchesQuery(record, query)) emit(record)
+/** Wait `ms`, or less if the signal aborts; either way no listener is left on the signal. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
     }
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, intervalMs)
-      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(undefined) }, {once: true})
-    })
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, {once: true})
+  })
+}
+
+// records after the last one shown are new records: any number of them may be sealed
+const FOLLOW_CHECK = {allowSealedAfter: Number.MAX_SAFE_INTEGER}
+
+/**
+ * Polls for new records until the signal aborts; no daemon, no watcher state on disk. Each poll
+ * first checks that the last record shown is still where it was and that what follows chains on
+ * from it, so a log cut short or swapped for another copy ends the follow with ROLLBACK instead of
+ * going quiet.
+ */
+export async function followAudit(log: AuditLog, from: AuditAnchor | null, query: Omit<TailQuery, 'limit'>, emit: (record: AuditRecord) => void, signal: AbortSignal, intervalMs = 250): Promise<void> {
+  let seen = from
+  while (!signal.aborted) {
+    // the head first: whatever is cut after this is caught by the check below or by the next poll's
+    const head = log.head()
+    if (seen !== null) stillThere(log, seen)
+    if (head !== null && (seen === null || head.seq > seen.seq)) {
+      for (const record of log.readAfter(seen?.seq ?? -1)) {
+        if (record.seq > head.seq) break
+        if (matchesQuery(record, query)) emit(record)
+      }
+      seen = head
+    }
+    await pause(intervalMs, signal)
+  }
+}
+
+function stillThere(log: AuditLog, seen: AuditAnchor): void {
+  try {
+    log.checkAnchor(seen, FOLLOW_CHECK)
+  } catch (error) {
+    if (!(error instanceof VaultError && error.code === 'ROLLBACK')) throw error
+    throw rollback(`the last record shown (seq ${seen.seq}) is gone or changed: the log shrank or was replaced while being followed`, {seq: seen.seq, detail: error.message})
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * Forged unsealed records and the exit codes of `audit verify`, end to end through the built binary
- * (`npm run build` first). Unsealed records carry no MAC, so anyone who can write the log can append
- * one; only denials are written that way, so any other unsealed record is refused: verify names it
- * (exit 5) and every authenticated command fails closed (exit 5) before a sealed record can chain
- * over it. verify tells damage (exit 5) from missing records (exit 10).
+ * Forged unsealed records, the exit codes of `audit verify`, and `audit tail --follow` on a log that
+ * shrinks, end to end through the built binary (`npm run build` first). Unsealed records carry no
+ * MAC, so anyone who can write the log can append one; only denials are written that way, so any
+ * other unsealed record is refused: verify names it (exit 5) and every authenticated command fails
+ * closed (exit 5) before a sealed record can chain over it. verify tells damage (exit 5) from
+ * missing records (exit 10).
  */
 import {readFileSync, truncateSync, writeFileSync} from 'node:fs'
 
@@ -11,7 +12,7 @@ import {expect} from 'chai'
 
 import {encodeRecord, parsePayload} from '../../src/audit/record.js'
 import {AuditLog} from '../../src/audit/log.js'
-import {type CliHome, initVault, makeHome, unlock} from '../helpers/cli.js'
+import {type CliHome, initVault, makeHome, sleep, spawnCli, unlock} from '../helpers/cli.js'
 import {FORGED_APPROVAL, forgeUnsealed} from '../audit/helpers.js'
 import {type Frame, cv, expectExit, fixCheck, frames, makeOpenAiApp, tailJson} from './audit-helpers.js'
 
@@ -156,5 +157,27 @@ describe('audit log end to end: forged unsealed records and verify exit codes', 
     expect(doc.error.code).to.equal('ROLLBACK')
     expect(doc.error.message).to.match(/failed at record 4: the log ends before the anchored record/)
     expect(audit().equals(before), 'verify only reads').to.equal(true)
+  })
+
+  it('audit tail --follow: no listener warning while following, and a log cut short ends it with exit 10', async () => {
+    restore()
+    const follow = spawnCli(['audit', 'tail', '--follow', '-n', '1'], {home, env: {...session, NODE_ENV: 'production'}, timeoutMs: 60_000})
+    let out = ''
+    follow.child.stdout!.on('data', (chunk: Buffer) => { out += chunk.toString('utf8') })
+    try {
+      const start = Date.now()
+      while (!out.includes('\n') && Date.now() - start < 30_000) await sleep(25)
+      expect(out).to.match(/auth\.deny/)
+      // the old poll loop added a listener every 250 ms and warned after about 3 s
+      await sleep(3500)
+      truncateSync(live(), pristine[3].offset)
+    } finally {
+      setTimeout(() => follow.child.kill('SIGKILL'), 10_000).unref()
+    }
+    const result = await follow.done
+    expect(result.timedOut).to.equal(false)
+    expect(result.code, result.stderr).to.equal(10)
+    expect(result.stderr).to.match(/^codex-vault: audit log truncated, rolled back or edited: the last record shown \(seq \d+\) is gone or changed/m)
+    expect(result.stderr).to.not.match(/MaxListenersExceededWarning/)
   })
 })
