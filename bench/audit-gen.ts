@@ -15,14 +15,15 @@ import {encodeRecord, payloadFor} from '../src/audit/record.js'
 const TYPES = ['run.allow', 'run.exit', 'secret.set', 'grant.approve', 'session.unlock']
 const FLUSH_BYTES = 8 * 1024 * 1024
 
-function sampleEvent(i: number): AuditEvent {
+function sampleEvent(i: number, sealed: boolean): AuditEvent {
   return {
-    type: TYPES[i % TYPES.length], outcome: 'allow', asset: `asset-${i % 17}`, provider: 'openai',
+    // unsealed records are denials: verify refuses any other (see mayBeUnsealed)
+    type: sealed ? TYPES[i % TYPES.length] : 'auth.deny', outcome: sealed ? 'allow' : 'deny', asset: `asset-${i % 17}`, provider: 'openai',
     data: {names: ['OPENAI_API_KEY'], exitCode: 0, durationMs: i % 1000},
   }
 }
 
-/** Write `count` records (every 10th unsealed, like denials) to a fresh file; returns the last sealed anchor. */
+/** Write `count` records (every 10th an unsealed denial) to a fresh file; returns the last sealed anchor. */
 export function generateAuditLog(file: string, count: number, key: Buffer): AuditAnchor | null {
   const fd = fs.openSync(file, 'wx', 0o600)
   try {
@@ -34,7 +35,7 @@ export function generateAuditLog(file: string, count: number, key: Buffer): Audi
     const start = Date.parse('2025-01-01T00:00:00.000Z')
     for (let seq = 0; seq < count; seq++) {
       const sealed = seq % 10 !== 9
-      const payload = payloadFor(sampleEvent(seq), {
+      const payload = payloadFor(sampleEvent(seq, sealed), {
         seq, prev: prev.toString('hex'), segment: 0, ts: new Date(start + seq * 1000).toISOString(), pid: 4242, sealed,
       })
       const record = encodeRecord(payload, prev, sealed ? key : null)

@@ -42,7 +42,7 @@ export default class AuditTail extends VaultCommand<TailResult> {
     const stop = () => controller.abort()
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
-    await followAudit(vault.audit, vault.audit.head()?.seq ?? -1, query, emit, controller.signal)
+    await followAudit(vault.audit, vault.audit.head(), query, emit, controller.signal)
     process.exit(0)
   }
 }

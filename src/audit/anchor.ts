@@ -1,15 +1,17 @@
 /**
  * The O(1)-ish check every authenticated command runs: the vault remembers (segment, seq, offset,
  * head) of the last sealed record; we re-read only that record and the few records after it.
- * Truncation, rollback or an edit at or after the anchor is caught here; edits before it are left
- * to `audit verify`, which walks everything.
+ * Truncation, rollback or an edit at or after the anchor is caught here (ROLLBACK); so is a
+ * forged unsealed record after it (INTEGRITY), before a sealed record could chain over it. Edits
+ * before the anchor are left to `audit verify`, which walks everything.
  */
 import fs from 'node:fs'
 
 import {VaultError} from '../cli/errors.js'
-import {ChainState, recordHash} from './chain.js'
+import {ChainState, mayBeUnsealed, recordHash} from './chain.js'
 import type {AuditAnchor} from './events.js'
 import {archivePath, closeQuietly, openRead, readAt, rollback, unavailable} from './files.js'
+import {MAC_BYTES, bytesAt, isZero} from './hash.js'
 import {HEADER_BYTES, OVERHEAD, decodeFrame, parsePayload} from './record.js'
 import {scanForward} from './scan.js'
 
@@ -70,6 +72,17 @@ function readAnchored(fd: number, anchor: AuditAnchor, size: number): number {
   return anchor.offset + recordSize
 }
 
+function forgery(detail: string, details: Record<string, unknown>): VaultError {
+  return new VaultError('INTEGRITY', `audit log integrity check failed: ${detail}`, {
+    // recorded as what it is, not as damage to the vault file
+    details: {...details, auditType: 'audit.integrity'},
+    suggestions: [
+      'run `codex-vault audit verify` to name the first bad record, and keep a copy of the log for investigation',
+      'restore the vault and its .audit files together from the same backup',
+    ],
+  })
+}
+
 export function checkAnchorAt(live: string, anchor: AuditAnchor | null, options: AnchorCheckOptions = {}): AnchorCheck {
   const result: AnchorCheck = {recordsAfter: 0, sealedAfter: 0, tornTail: false}
   if (anchor === null) return result
@@ -82,6 +95,7 @@ export function checkAnchorAt(live: string, anchor: AuditAnchor | null, options:
   let from = -1
   for (;;) {
     let failure: string | undefined
+    let forged: string | undefined
     try {
       const size = fs.fstatSync(fd).size
       if (from < 0) from = readAnchored(fd, anchor, size)
@@ -92,6 +106,10 @@ export function checkAnchorAt(live: string, anchor: AuditAnchor | null, options:
           return false
         }
         result.recordsAfter++
+        if (!step.sealed && (!mayBeUnsealed(step) || !isZero(bytesAt(buf, start + HEADER_BYTES + length, MAC_BYTES)))) {
+          forged = `an unsealed record (seq ${step.seq}) after the vault's anchor ${mayBeUnsealed(step) ? 'carries a MAC' : `records outcome '${step.outcome}'`}; only denials are written unsealed, so it was forged`
+          return false
+        }
         if (step.sealed && ++result.sealedAfter > allowed) {
           failure = `a sealed record (seq ${step.seq}) follows the vault's anchor: the vault is older than its audit log`
           return false
@@ -108,6 +126,7 @@ export function checkAnchorAt(live: string, anchor: AuditAnchor | null, options:
     } finally {
       closeQuietly(fd)
     }
+    if (forged !== undefined) throw forgery(forged, {segment, anchorSeq: anchor.seq})
     if (failure !== undefined) throw rollback(failure, {segment, anchorSeq: anchor.seq})
     if (isLive) return result
     segment += 1

@@ -1,22 +1,30 @@
 /**
  * The hot-path stand-in for parsePayload(bytes, false) when walking the chain. JSON.parse plus the
  * field checks cost ~4 µs of a ~10 µs record in `audit verify`, and the chain only needs seq,
- * segment, sealed and whether prev is the previous hash; this scanner type-checks a payload in
+ * segment, sealed, outcome, whether the type is 'audit.repair' (those two decide whether the record
+ * may be unsealed) and whether prev is the previous hash; this scanner type-checks a payload in
  * place, in one pass, without building strings.
  *
  * It never reports a problem. It returns true only for payloads it can prove parsePayload would
- * accept, with the same seq, segment, sealed and prev; on anything it does not handle (whitespace,
- * escapes in keys or prev, exponents, duplicate or unknown keys, malformed input) it returns false
+ * accept, with the same seq, segment, sealed, outcome, type test and prev; on anything it does not
+ * handle (whitespace, escapes in keys, prev, outcome or type, exponents, duplicate or unknown keys,
+ * malformed input) it returns false
  * and the caller runs parsePayload, which then decides and words the problem. Records written by
  * encodeRecord (canonical JSON) take this path unless their data holds a number that JSON writes
  * with an exponent. test/audit/payload-scan.test.ts holds the two to each other on fuzzed input.
  */
+
+import {type AuditOutcome, OUTCOMES} from './events.js'
 
 /** What ChainState needs from a payload. */
 export interface PayloadHead {
   seq: number
   segment: number
   sealed: boolean
+  /** one of the OUTCOMES strings themselves, so filling it in allocates nothing */
+  outcome: AuditOutcome
+  /** type is exactly 'audit.repair' */
+  repair: boolean
   /** prev, decoded as Buffer#write(prev, 'hex') would, equals the expected previous hash */
   linked: boolean
 }
@@ -30,9 +38,11 @@ const PREV = 5
 const SEALED = 8
 const SEGMENT = 9
 const SEQ = 10
+const TYPE = 12
 const NAME_BYTES = NAMES.map((name) => ascii(name))
 const REQUIRED = ['outcome', 'pid', 'prev', 'sealed', 'segment', 'seq', 'ts', 'type'].reduce((mask, name) => mask | (1 << NAMES.indexOf(name)), 0)
-const OUTCOME_BYTES = ['allow', 'deny', 'ok', 'error'].map((word) => ascii(word))
+const OUTCOME_BYTES = OUTCOMES.map((word) => ascii(word))
+const REPAIR_TYPE = ascii('"audit.repair"')
 const NULL = ascii('null')
 const TRUE = ascii('true')
 const FALSE = ascii('false')
@@ -201,13 +211,29 @@ function skipData(b: Uint8Array, i: number, end: number): number {
   }
 }
 
-/** outcome: one of OUTCOMES, written plainly; its end or -1. */
-function skipOutcome(b: Uint8Array, i: number): number {
+/** outcome: one of OUTCOMES, written plainly, into head.outcome; its end or -1. */
+function readOutcome(b: Uint8Array, i: number, head: PayloadHead): number {
   if (b[i] !== QUOTE) return -1
-  for (const word of OUTCOME_BYTES) {
-    if (matchWord(b, i + 1, word) && b[i + 1 + word.length] === QUOTE) return i + word.length + 2
+  for (let k = 0; k < OUTCOME_BYTES.length; k++) {
+    const word = OUTCOME_BYTES[k]
+    if (matchWord(b, i + 1, word) && b[i + 1 + word.length] === QUOTE) {
+      head.outcome = OUTCOMES[k]
+      return i + word.length + 2
+    }
   }
   return -1
+}
+
+/**
+ * type: any string without escapes (written types never have any, and an escaped one might decode
+ * to 'audit.repair'); sets head.repair to whether it is exactly that. Its end or -1.
+ */
+function readType(b: Uint8Array, i: number, end: number, head: PayloadHead): number {
+  const after = skipString(b, i, end)
+  if (after < 0) return -1
+  for (let k = i + 1; k < after - 1; k++) if (b[k] === BACKSLASH) return -1
+  head.repair = after - i === REPAIR_TYPE.length && matchWord(b, i, REPAIR_TYPE)
+  return after
 }
 
 /**
@@ -253,7 +279,7 @@ export function scanPayload(b: Uint8Array, start: number, end: number, expected:
         i = skipData(b, i, end)
         break
       case OUTCOME:
-        i = skipOutcome(b, i)
+        i = readOutcome(b, i, head)
         break
       case PID:
         i = readInteger(b, i, end, true)
@@ -278,7 +304,10 @@ export function scanPayload(b: Uint8Array, start: number, end: number, expected:
         i = readInteger(b, i, end, false)
         head.seq = integer
         break
-      default: // asset, capability, provider, reason, ts, type: any string
+      case TYPE:
+        i = readType(b, i, end, head)
+        break
+      default: // asset, capability, provider, reason, ts: any string
         i = skipString(b, i, end)
     }
     // positions only grow, so a value read past `end` fails here

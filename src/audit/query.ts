@@ -2,6 +2,7 @@
 import {parseDuration} from '../cli/duration.js'
 import {VaultError, usageError} from '../cli/errors.js'
 import type {AuditAnchor, AuditRecord} from './events.js'
+import {rollback} from './files.js'
 import type {AuditLog} from './log.js'
 import {type AuditVerifyReport, verifyLog} from './verify.js'
 
@@ -42,26 +43,73 @@ export function matchesQuery(record: AuditRecord, query: Omit<TailQuery, 'limit'
   return true
 }
 
-/** Polls for new records until the signal aborts; no daemon, no watcher state on disk. */
-export async function followAudit(log: AuditLog, afterSeq: number, query: Omit<TailQuery, 'limit'>, emit: (record: AuditRecord) => void, signal: AbortSignal, intervalMs = 250): Promise<void> {
-  let last = afterSeq
-  while (!signal.aborted) {
-    for (const record of log.readAfter(last)) {
-      last = record.seq
-      if (matchesQuery(record, query)) emit(record)
+/** Wait `ms`, or less if the signal aborts; either way no listener is left on the signal. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
     }
-    await new Promise((resolve) => {
-      const timer = setTimeout(resolve, intervalMs)
-      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(undefined) }, {once: true})
-    })
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, {once: true})
+  })
+}
+
+// records after the last one shown are new records: any number of them may be sealed
+const FOLLOW_CHECK = {allowSealedAfter: Number.MAX_SAFE_INTEGER}
+
+/**
+ * Polls for new records until the signal aborts; no daemon, no watcher state on disk. Each poll
+ * first checks that the last record shown is still where it was and that what follows chains on
+ * from it, so a log cut short or swapped for another copy ends the follow with ROLLBACK instead of
+ * going quiet.
+ */
+export async function followAudit(log: AuditLog, from: AuditAnchor | null, query: Omit<TailQuery, 'limit'>, emit: (record: AuditRecord) => void, signal: AbortSignal, intervalMs = 250): Promise<void> {
+  let seen = from
+  while (!signal.aborted) {
+    // the head first: whatever is cut after this is caught by the check below or by the next poll's
+    const head = log.head()
+    if (seen !== null) stillThere(log, seen)
+    if (head !== null && (seen === null || head.seq > seen.seq)) {
+      for (const record of log.readAfter(seen?.seq ?? -1)) {
+        if (record.seq > head.seq) break
+        if (matchesQuery(record, query)) emit(record)
+      }
+      seen = head
+    }
+    await pause(intervalMs, signal)
   }
 }
 
-export function verifyAudit(log: AuditLog, key: Buffer, anchor: AuditAnchor | null): AuditVerifyReport {
+function stillThere(log: AuditLog, seen: AuditAnchor): void {
+  try {
+    log.checkAnchor(seen, FOLLOW_CHECK)
+  } catch (error) {
+    if (!(error instanceof VaultError && error.code === 'ROLLBACK')) throw error
+    throw rollback(`the last record shown (seq ${seen.seq}) is gone or changed: the log shrank or was replaced while being followed`, {seq: seen.seq, detail: error.message})
+  }
+}
+
+/**
+ * The full walk, failing with INTEGRITY (exit 5) when a record is damaged, edited or forged and with
+ * ROLLBACK (exit 10) when records are missing. `anchorCheck` is the boot-time anchor check's failure,
+ * if any (BootOptions.deferAuditCheck): the walk names the first bad record more precisely, and the
+ * check's verdict stands when the walk finds nothing.
+ */
+export function verifyAudit(log: AuditLog, key: Buffer, anchor: AuditAnchor | null, anchorCheck?: VaultError): AuditVerifyReport {
   const report = verifyLog(log.path, key, anchor, {allowSealedAfter: 1})
+  if (report.ok && anchorCheck) throw anchorCheck
   if (!report.ok) {
-    throw new VaultError('ROLLBACK', `audit log verification failed at record ${report.firstBadSeq ?? '?'}: ${report.problem ?? 'unknown problem'}`, {
-      suggestions: ['the log was edited, truncated or rolled back; keep a copy of it and of the vault for investigation, and restore both from a trusted backup'],
+    const message = `audit log verification failed at record ${report.firstBadSeq ?? '?'}: ${report.problem ?? 'unknown problem'}`
+    if (report.failure === 'rollback') {
+      throw new VaultError('ROLLBACK', message, {
+        suggestions: ['records are missing: the log was truncated or rolled back, or the vault is older than its log; keep a copy of both for investigation and restore them together from a trusted backup'],
+        details: {report},
+      })
+    }
+    throw new VaultError('INTEGRITY', message, {
+      suggestions: ['a record was damaged, edited or forged; keep a copy of the log and the vault for investigation, and restore both from a trusted backup'],
       details: {report},
     })
   }

@@ -5,7 +5,7 @@
  * record claims (start null); the driver uses such a result only if that claim turns out to be
  * exactly the true chain point, which makes it the result a single walk would have produced.
  */
-import {ChainState} from './chain.js'
+import {ChainState, mayBeUnsealed} from './chain.js'
 import type {AuditAnchor} from './events.js'
 import {MAC_BYTES, MacSealer, bytesAt, equalBytes, isZero} from './hash.js'
 import {HEADER_BYTES, parsePayload} from './record.js'
@@ -53,9 +53,18 @@ export interface RangeResult {
   /** the first failed check, at seq badSeq */
   problem?: string
   badSeq?: number
+  /** what the failed check means: see VerifyFailure */
+  failure?: VerifyFailure
   /** keepGoing said stop: the result is incomplete */
   cancelled?: boolean
 }
+
+/**
+ * 'integrity': a record that is there is damaged, edited, forged, out of order or fails its MAC
+ * (exit 5). 'rollback': records that should be there are not: truncation, a missing segment, a
+ * log older than its vault or a vault older than its log (exit 10).
+ */
+export type VerifyFailure = 'integrity' | 'rollback'
 
 /** How often (in records, a power of two) verifyRange calls `keepGoing`: progress for the pool, and cancellation. */
 export const PROGRESS_RECORDS = 4096
@@ -70,9 +79,10 @@ export function verifyRange(fd: number, task: RangeTask, key: Buffer, rules: Ran
   let sealedAfter = task.sealedAfterBefore
   let lastSeq = -1
   let lastOffset = -1
-  const fail = (problem: string, badSeq: number): false => {
+  const fail = (problem: string, badSeq: number, failure: VerifyFailure = 'integrity'): false => {
     result.problem = problem
     result.badSeq = badSeq
+    result.failure = failure
     return false
   }
   const end = scanForward(fd, task.from, task.limit, (buf, start, length, offset) => {
@@ -88,21 +98,36 @@ export function verifyRange(fd: number, task: RangeTask, key: Buffer, rules: Ran
       return false
     }
     const step = state.step(buf, start + HEADER_BYTES, length, task.segment)
-    if (typeof step === 'string') return fail(step, state.seq)
+    if (typeof step === 'string') {
+      // a segment file that starts further on in the chain: what came before it is gone
+      const skipped = offset === 0 ? state.skippedTo : null
+      if (skipped !== null) {
+        const gone = skipped.segment > task.segment
+          ? `segment ${task.segment} is missing (the next file holds segment ${skipped.segment}, from seq ${skipped.seq})`
+          : `records ${state.seq} to ${skipped.seq - 1} are missing: ${task.segment > 0 ? `segment ${task.segment - 1} was cut short` : 'the log was cut at its start'}`
+        return fail(gone, state.seq, 'rollback')
+      }
+      return fail(step, state.seq)
+    }
     const stored = bytesAt(buf, start + HEADER_BYTES + length, MAC_BYTES)
     if (step.sealed) {
       if (!equalBytes(sealer.seal(step.hash), stored)) return fail('seal (MAC) does not verify: record edited, or a different key', step.seq)
     } else if (!isZero(stored)) {
       return fail('unsealed record carries a MAC', step.seq)
+    } else if (!mayBeUnsealed(step)) {
+      return fail(`unsealed record with outcome '${step.outcome}': only denials are written unsealed, so it was forged or its seal removed`, step.seq)
     }
     if (anchor && step.seq === anchor.seq) {
       result.anchorSeen = true
       if (!step.sealed || task.segment !== anchor.segment || offset !== anchor.offset || step.hash.toString('hex') !== anchor.head) {
-        return fail('record does not match the vault\'s anchor (log re-chained, edited or replaced)', step.seq)
+        // a sealed record here carries our MAC: a genuine record of another copy of the log
+        return step.sealed
+          ? fail('record does not match the vault\'s anchor: the log was replaced by an older or another copy', step.seq, 'rollback')
+          : fail('record does not match the vault\'s anchor (log re-chained, edited or replaced)', step.seq)
       }
     } else if (anchor && step.seq > anchor.seq && step.sealed) {
       result.sealedAfter++
-      if (++sealedAfter > allowed) return fail('a sealed record follows the vault\'s anchor: the vault is older than its audit log', step.seq)
+      if (++sealedAfter > allowed) return fail('a sealed record follows the vault\'s anchor: the vault is older than its audit log', step.seq, 'rollback')
     }
     result.records++
     if (step.sealed) result.sealed++

@@ -1,8 +1,10 @@
 /**
  * `audit verify`: the full O(n) walk over every segment. Sealed records must carry a valid MAC for
- * their place in the chain, unsealed ones a zero MAC; the anchored record must be sealed, MAC-valid
- * and equal to the vault's head. A log re-chained with recomputed unkeyed hashes therefore fails at
- * the anchor at the latest (the systemd CVE-2023-31439 lesson). Reports instead of throwing.
+ * their place in the chain, unsealed ones a zero MAC and a denial (see mayBeUnsealed); the anchored
+ * record must be sealed, MAC-valid and equal to the vault's head. A log re-chained with recomputed
+ * unkeyed hashes therefore fails at the anchor at the latest (the systemd CVE-2023-31439 lesson).
+ * Reports instead of throwing, saying whether records were damaged or forged ('integrity') or are
+ * missing ('rollback').
  *
  * Big segments are split into ranges checked side by side, on worker threads and on this one
  * (verify-split.ts, verify-pool.ts), each from what its first record claims. The walk below still
@@ -20,8 +22,10 @@ import {useNativeCrc32} from './checksum.js'
 import {archivePath, closeQuietly, listArchives, openRead, unavailable} from './files.js'
 import {ZERO_HASH_HEX, checkAuditKey} from './hash.js'
 import {VerifyPool} from './verify-pool.js'
-import {type ChainPoint, type RangeResult, type RangeRules, type RangeTask, verifyRange} from './verify-range.js'
+import {type ChainPoint, type RangeResult, type RangeRules, type RangeTask, type VerifyFailure, verifyRange} from './verify-range.js'
 import {Guesses, planRanges} from './verify-split.js'
+
+export type {VerifyFailure} from './verify-range.js'
 
 export interface AuditVerifyReport {
   ok: boolean
@@ -30,6 +34,8 @@ export interface AuditVerifyReport {
   sealed: number
   firstBadSeq?: number
   problem?: string
+  /** when not ok: 'integrity' (a record was damaged, edited or forged) or 'rollback' (records are missing) */
+  failure?: VerifyFailure
   /** the live segment ends in a partial record after the anchor (benign; the next append repairs it) */
   tornTail?: boolean
   /** the last good record, or null for an empty log */
@@ -76,20 +82,21 @@ export function verifyLog(
   let sealedAfter = 0
   let anchorSeen = false
   let last: Omit<AuditAnchor, 'head'> | null = null
-  const fail = (problem: string, badSeq = point.seq): AuditVerifyReport => {
+  const fail = (problem: string, failure: VerifyFailure, badSeq = point.seq): AuditVerifyReport => {
     report.ok = false
     report.firstBadSeq = badSeq
     report.problem = problem
+    report.failure = failure
     delete report.head
     return report
   }
 
+  // every segment number up to the newest archive; a gap is reported when the walk reaches it, so
+  // the report names the first seq that is missing and any damage before the gap comes first
   const archives = listArchives(live)
-  for (let i = 0; i < archives.length; i++) {
-    if (archives[i] !== i) return fail(`segment ${i} is missing (found ${archivePath(live, archives[i])})`)
-  }
-  const files = archives.map((segment) => ({file: archivePath(live, segment), segment, isLive: false}))
-  files.push({file: live, segment: archives.length, isLive: true})
+  const archiveCount = archives.length > 0 ? archives[archives.length - 1] + 1 : 0
+  const files = Array.from({length: archiveCount}, (_, segment) => ({file: archivePath(live, segment), segment, isLive: false}))
+  files.push({file: live, segment: archiveCount, isLive: true})
 
   const threads = Math.max(1, Math.min(tuning.threads ?? os.availableParallelism(), MAX_THREADS))
   const minSegmentBytes = tuning.minSegmentBytes ?? MIN_SEGMENT_BYTES
@@ -99,10 +106,11 @@ export function verifyLog(
     const fd = openRead(file)
     if (fd === null) {
       if (isLive) break
-      return fail(`segment ${segment} disappeared during verification`)
+      return fail(`segment ${segment} is missing (${file}), so records from seq ${point.seq} on are gone`, 'rollback')
     }
     let guesses: Guesses | undefined
     let problem: string | undefined
+    let failure: VerifyFailure = 'integrity'
     let badSeq: number | undefined
     try {
       report.segments++
@@ -142,6 +150,7 @@ export function verifyLog(
         pos = range.end
         if (range.problem !== undefined) {
           problem = range.problem
+          failure = range.failure ?? 'integrity'
           badSeq = range.badSeq
           break
         }
@@ -151,7 +160,11 @@ export function verifyLog(
         }
         if (range.status === 'torn' && limit === size) {
           if (isLive) report.tornTail = true
-          else problem = 'archived segment ends in a partial record'
+          else {
+            // cut short: whatever followed the cut is gone
+            problem = 'archived segment ends in a partial record'
+            failure = 'rollback'
+          }
           break
         }
         // done at the segment's end, or where it ended early (it shrank while being read); otherwise
@@ -165,9 +178,9 @@ export function verifyLog(
       guesses?.close()
       closeQuietly(fd)
     }
-    if (problem !== undefined) return fail(problem, badSeq)
+    if (problem !== undefined) return fail(problem, failure, badSeq)
   }
-  if (anchor && !anchorSeen) return fail(`the log ends before the anchored record (seq ${anchor.seq}): truncated or rolled back`)
+  if (anchor && !anchorSeen) return fail(`the log ends before the anchored record (seq ${anchor.seq}): truncated or rolled back`, 'rollback')
   const final = last as Omit<AuditAnchor, 'head'> | null
   report.head = final && {...final, head: point.prev}
   return report

@@ -40,6 +40,8 @@ export interface AuthenticatedVault extends OpenedVault {
   /** one sealed audit record (a denial, a run's exit) with the anchor moved to it; the body is otherwise unchanged */
   recordDenial(event: AuditEvent): Promise<void>
   close(): void
+  /** only with BootOptions.deferAuditCheck: why the audit anchor check failed */
+  auditCheckFailure?: VaultError
 }
 
 /** Steps 1-3 without a key: parse the plaintext header (exit 3 on any problem). */
@@ -71,6 +73,11 @@ export interface BootOptions {
    * refused with a run-only session in the environment.
    */
   resetClock?: boolean
+  /**
+   * audit verify: a failed audit anchor check does not end the boot (nor write a denial); it is
+   * handed over as auditCheckFailure, for a command that reads the log and changes nothing
+   */
+  deferAuditCheck?: boolean
 }
 
 async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: BootOptions, command: string): Promise<{keys: VaultKeys; via: AuthenticatedVault['via']}> {
@@ -94,6 +101,45 @@ async function unlockKeys(env: CommandEnv, parsed: ParsedVaultFile, options: Boo
   } finally {
     wipe(passphrase)
   }
+}
+
+interface OpenedFile {
+  bytes: Buffer
+  parsed: ParsedVaultFile
+  body: VaultBody
+}
+
+/**
+ * The audit anchor check. Another writer may have moved vault and log on between our read and the
+ * check (the KDF alone can take a second): a ROLLBACK is looked at again under the lock before it
+ * stands. Returns the vault as it was checked.
+ */
+async function settledAnchorCheck(env: CommandEnv, audit: AuditLog, keys: VaultKeys, opened: OpenedFile): Promise<OpenedFile> {
+  try {
+    checkAnchor(audit, opened.body)
+    return opened
+  } catch (error) {
+    if (!(error instanceof VaultError && error.code === 'ROLLBACK')) throw error
+    const lock = await acquireVaultLock(env.vaultPath, env.lockTimeoutMs)
+    try {
+      let current = opened
+      const fresh = readVaultBytes(env.vaultPath)
+      if (!fresh.equals(opened.bytes)) {
+        const parsed = parseVaultFile(fresh)
+        if (parsed.header.vaultId !== opened.parsed.header.vaultId) throw error
+        current = {bytes: fresh, parsed, body: openBody(parsed, keys)}
+      }
+      checkAnchor(audit, current.body)
+      return current
+    } finally {
+      lock.release()
+    }
+  }
+}
+
+/** A failure of the audit log itself, as opposed to the vault file, the key or the session. */
+function isAuditFailure(error: unknown): error is VaultError {
+  return error instanceof VaultError && (error.code === 'ROLLBACK' || (error.code === 'INTEGRITY' && error.details?.auditType === 'audit.integrity'))
 }
 
 const DENIAL_TYPES: Record<string, string> = {
@@ -122,26 +168,13 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
     const unlocked = await unlockKeys(env, parsed, options, command)
     keys = unlocked.keys
     let body = openBody(parsed, keys)
+    let auditCheckFailure: VaultError | undefined
     try {
-      checkAnchor(audit, body)
+      ;({body, bytes, parsed} = await settledAnchorCheck(env, audit, keys, {body, bytes, parsed}))
     } catch (error) {
-      if (!(error instanceof VaultError && error.code === 'ROLLBACK')) throw error
-      // Another writer may have moved vault and log on between our read and the check (the KDF
-      // alone can take a second): look again under the lock before calling it a rollback.
-      const lock = await acquireVaultLock(env.vaultPath, env.lockTimeoutMs)
-      try {
-        const fresh = readVaultBytes(env.vaultPath)
-        if (!fresh.equals(bytes)) {
-          const freshParsed = parseVaultFile(fresh)
-          if (freshParsed.header.vaultId !== parsed.header.vaultId) throw error
-          body = openBody(freshParsed, keys)
-          bytes = fresh
-          parsed = freshParsed
-        }
-        checkAnchor(audit, body)
-      } finally {
-        lock.release()
-      }
+      // audit verify walks the whole log itself and names the first bad record, which says more
+      if (!(options.deferAuditCheck && isAuditFailure(error))) throw error
+      auditCheckFailure = error
     }
     if (unlocked.via.kind === 'session') {
       const sessionId = unlocked.via.sessionId
@@ -158,7 +191,9 @@ export async function bootVault(env: CommandEnv, command: string, options: BootO
     }
     if (!options.resetClock) checkClock(body, env.now())
     checkCiVault(body, command, env.now())
-    return makeAuthenticated({path: env.vaultPath, header: parsed.header, body, bytes, keys, audit}, unlocked.via, env)
+    const authenticated = makeAuthenticated({path: env.vaultPath, header: parsed.header, body, bytes, keys, audit}, unlocked.via, env)
+    if (auditCheckFailure) authenticated.auditCheckFailure = auditCheckFailure
+    return authenticated
   } catch (error) {
     keys?.wipe()
     const code = error instanceof VaultError ? error.code : 'INTERNAL'

@@ -7,7 +7,9 @@ import {expect} from 'chai'
 
 import {VaultError} from '../../src/cli/errors.js'
 import type {AuditAnchor, AuditEvent} from '../../src/audit/events.js'
+import {ZERO_HASH_HEX} from '../../src/audit/hash.js'
 import {AuditLog} from '../../src/audit/log.js'
+import {encodeRecord, payloadFor} from '../../src/audit/record.js'
 
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'cv-audit-'))
@@ -28,6 +30,11 @@ export function canary(): string {
 
 export function event(i: number, extra: Partial<AuditEvent> = {}): AuditEvent {
   return {type: 'run.allow', outcome: 'allow', asset: `asset-${i % 5}`, provider: 'openai', data: {i, names: ['OPENAI_API_KEY']}, ...extra}
+}
+
+/** What the product writes unsealed: a denial from before a key was available (see mayBeUnsealed). */
+export function denial(i: number): AuditEvent {
+  return event(i, {type: 'session.deny', outcome: 'deny', reason: 'no session'})
 }
 
 export function expectVaultError(fn: () => unknown, code: string, exitCode: number): VaultError {
@@ -78,3 +85,26 @@ export function writeMixedLog(file: string, key: Buffer, count: number): MixedLo
   log.append({type: 'session.deny', outcome: 'deny'}, null)
   return {log, anchor: anchor!, pristine: fs.readFileSync(file), offsets: recordOffsets(file)}
 }
+
+/**
+ * What anyone who can write the log can do without the key: append records with correct unkeyed
+ * chain hashes, valid frame checks and a zero MAC (sealed: false), continuing from the live file's head.
+ */
+export function forgeUnsealed(log: AuditLog, events: AuditEvent[]): number[] {
+  const head = log.head()
+  let prev = head?.head ?? ZERO_HASH_HEX
+  let seq = (head?.seq ?? -1) + 1
+  const seqs: number[] = []
+  const parts: Buffer[] = []
+  for (const forged of events) {
+    const record = encodeRecord(payloadFor(forged, {seq, prev, segment: head?.segment ?? 0, ts: new Date().toISOString(), pid: 1, sealed: false}), Buffer.from(prev, 'hex'), null)
+    parts.push(record.bytes)
+    seqs.push(seq++)
+    prev = record.hash.toString('hex')
+  }
+  fs.appendFileSync(log.path, Buffer.concat(parts))
+  return seqs
+}
+
+/** The QA engineer's forgery: an approval nobody gave. */
+export const FORGED_APPROVAL: AuditEvent = {type: 'grant.approve', outcome: 'ok', asset: 'shop', reason: 'FORGED by attacker', data: {grant: 'g_FORGED'}}

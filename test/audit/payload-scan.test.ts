@@ -10,6 +10,8 @@ interface Verdict {
   seq: number
   segment: number
   sealed: boolean
+  outcome: string
+  repair: boolean
   linked: boolean
 }
 
@@ -19,7 +21,7 @@ function slow(bytes: Buffer, expected: Buffer): Verdict | string {
   if (typeof payload === 'string') return payload
   const decoded = Buffer.alloc(32)
   const linked = payload.prev.length === 64 && decoded.write(payload.prev, 0, 32, 'hex') === 32 && decoded.equals(expected)
-  return {seq: payload.seq, segment: payload.segment, sealed: payload.sealed, linked}
+  return {seq: payload.seq, segment: payload.segment, sealed: payload.sealed, outcome: payload.outcome, repair: payload.type === 'audit.repair', linked}
 }
 
 /**
@@ -29,9 +31,10 @@ function slow(bytes: Buffer, expected: Buffer): Verdict | string {
 function fast(bytes: Buffer, expected: Buffer, after: Buffer = randomBytes(80)): Verdict | null {
   const before = randomBytes(17)
   const buf = Buffer.concat([before, bytes, after])
-  const head: PayloadHead = {seq: -1, segment: -1, sealed: false, linked: false}
+  // stale values from an earlier record must not leak into this one's verdict
+  const head: PayloadHead = {seq: -1, segment: -1, sealed: false, outcome: pick(['allow', 'deny', 'ok', 'error'] as const), repair: Math.random() < 0.5, linked: false}
   if (!scanPayload(buf, before.length, before.length + bytes.length, expected, head)) return null
-  return {seq: head.seq, segment: head.segment, sealed: head.sealed, linked: head.linked}
+  return {seq: head.seq, segment: head.segment, sealed: head.sealed, outcome: head.outcome, repair: head.repair, linked: head.linked}
 }
 
 /** The scanner may decline anything, but whatever it accepts parsePayload must accept the same way. */
@@ -168,6 +171,13 @@ describe('audit payload scanner (fast path of parsePayload)', () => {
       json(base).replace('"ts":"t"', '"ts":"\\x"'),
       json(base).replace('"ts":"t"', '"ts":"a\tb"'),
       json(base).replace('"outcome":"ok"', '"outcome":"\\u006fk"'),
+      json({...base, outcome: 'deny'}), json({...base, outcome: 'allow'}), json({...base, outcome: 'error'}), json({...base, outcome: 'Deny'}),
+      json({...base, outcome: 'denied'}), json({...base, outcome: 'den'}),
+      json({...base, type: 'audit.repair'}), json({...base, type: 'audit.repair', outcome: 'deny'}), json({...base, type: 'audit.repairs'}),
+      json({...base, type: 'audit.repai'}), json({...base, type: 'Audit.repair'}), json({...base, type: ''}),
+      json({...base, type: 'audit.repair'}).replace('audit.repair', 'audit\\u002erepair'),
+      json({...base, type: 'audit.repair'}).replace('audit.repair', 'audit.repair\\u0000'),
+      json({...base, type: 'audit.repair'}).replace('audit.repair', 'audit\\/repair'),
       json({...base, data: {n: 1}}).replace('"n":1', '"n":1e400'),
       json({...base, data: {n: 1}}).replace('"n":1', `"n":${'9'.repeat(400)}`),
       json({...base, data: {n: 1}}).replace('"n":1', `"n":${'9'.repeat(299)}.5`),
@@ -194,8 +204,10 @@ describe('audit payload scanner (fast path of parsePayload)', () => {
       const at = bytes.indexOf('@')
       agree(Buffer.concat([bytes.subarray(0, at), Buffer.from(bad), bytes.subarray(at + 1)]), prev)
     }
-    expect(fast(Buffer.from(json(base)), prev)).to.deep.equal({seq: 5, segment: 0, sealed: true, linked: true})
+    expect(fast(Buffer.from(json(base)), prev)).to.deep.equal({seq: 5, segment: 0, sealed: true, outcome: 'ok', repair: false, linked: true})
+    expect(fast(Buffer.from(json({...base, type: 'audit.repair', outcome: 'deny'})), prev)).to.deep.include({outcome: 'deny', repair: true})
+    expect(fast(Buffer.from(json({...base, type: 'audit.repair'}).replace('audit.repair', 'audit\\u002erepair')), prev), 'an escaped type is left to parsePayload').to.equal(null)
     expect(fast(Buffer.from(json({...base, prev: hex.toUpperCase()})), prev)?.linked).to.equal(true)
-    expect(fast(Buffer.from(json({...base, sealed: false, seq: 0, segment: 7})), randomBytes(32))).to.deep.equal({seq: 0, segment: 7, sealed: false, linked: false})
+    expect(fast(Buffer.from(json({...base, sealed: false, seq: 0, segment: 7})), randomBytes(32))).to.deep.equal({seq: 0, segment: 7, sealed: false, outcome: 'ok', repair: false, linked: false})
   })
 })

@@ -7,7 +7,7 @@ import type {AuditAnchor} from '../../src/audit/events.js'
 import {archivePath} from '../../src/audit/files.js'
 import {AuditLog} from '../../src/audit/log.js'
 import {verifyLog} from '../../src/audit/verify.js'
-import {event, expectVaultError, randomKey, removeDir, tempDir} from './helpers.js'
+import {denial, event, expectVaultError, randomKey, recordOffsets, removeDir, tempDir} from './helpers.js'
 
 describe('audit rotation', () => {
   let dir: string
@@ -22,7 +22,7 @@ describe('audit rotation', () => {
     key = randomKey()
     log = new AuditLog({path: file, segmentBytes: 2048})
     anchors.length = 0
-    for (let i = 0; i < 100; i++) anchors.push(log.append(event(i), i % 10 === 0 ? null : key))
+    for (let i = 0; i < 100; i++) anchors.push(i % 10 === 0 ? log.append(denial(i), null) : log.append(event(i), key))
   })
   afterEach(() => removeDir(dir))
 
@@ -58,6 +58,45 @@ describe('audit rotation', () => {
     // everything newer than the gap, and nothing from before it
     expect(all[0].segment).to.equal(3)
     expect(all.map((r) => r.seq)).to.deep.equal(Array.from({length: all.length}, (_, i) => 100 - all.length + i))
+  })
+
+  it('verify names the first missing seq when a middle or the newest archived segment is gone (rollback)', () => {
+    const all = log.tail({limit: 1000})
+    const firstOf = (segment: number) => all.find((r) => r.segment === segment)!.seq
+    const last = anchors[99]
+    const archives = last.segment
+    const saved = fs.readFileSync(archivePath(file, 2))
+    fs.unlinkSync(archivePath(file, 2))
+    let report = verifyLog(log.path, key, last)
+    expect(report).to.deep.include({ok: false, firstBadSeq: firstOf(2), failure: 'rollback'})
+    expect(report.problem).to.match(/^segment 2 is missing/)
+    // damage before the gap is the first problem
+    const first = fs.readFileSync(archivePath(file, 0))
+    const flipped = Buffer.from(first)
+    flipped[100] ^= 1
+    fs.writeFileSync(archivePath(file, 0), flipped)
+    expect(verifyLog(log.path, key, last)).to.deep.include({ok: false, firstBadSeq: 0, failure: 'integrity'})
+    fs.writeFileSync(archivePath(file, 0), first)
+    fs.writeFileSync(archivePath(file, 2), saved)
+
+    // the newest archive gone: the live file is next in line but starts further on
+    fs.unlinkSync(archivePath(file, archives - 1))
+    report = verifyLog(log.path, key, last)
+    expect(report).to.deep.include({ok: false, firstBadSeq: firstOf(archives - 1), failure: 'rollback'})
+    expect(report.problem).to.match(new RegExp(`^segment ${archives - 1} is missing`))
+
+    // an archive cut short loses the records after the cut, whether the cut is inside a record or between two
+    const second = recordOffsets(archivePath(file, 1))
+    const saved1 = fs.readFileSync(archivePath(file, 1))
+    const lostFrom = firstOf(1) + 2
+    for (const cut of [second[2], second[2] + 9]) {
+      fs.writeFileSync(archivePath(file, 1), saved1.subarray(0, cut))
+      report = verifyLog(log.path, key, anchors[5], {allowSealedAfter: 1000})
+      expect(report, `cut at ${cut}`).to.deep.include({ok: false, firstBadSeq: lostFrom, failure: 'rollback'})
+    }
+    expect(report.problem).to.equal('archived segment ends in a partial record')
+    fs.writeFileSync(archivePath(file, 1), saved1.subarray(0, second[2]))
+    expect(verifyLog(log.path, key, anchors[5], {allowSealedAfter: 1000}).problem).to.equal(`records ${lostFrom} to ${firstOf(2) - 1} are missing: segment 1 was cut short`)
   })
 
   it('checks anchors that point into archived segments', () => {

@@ -10,7 +10,7 @@ import {encodeRecord, payloadFor} from '../../src/audit/record.js'
 import {guessRecordStart} from '../../src/audit/scan.js'
 import {type AuditVerifyReport, type VerifyTuning, verifyLog} from '../../src/audit/verify.js'
 import type {AnchorCheckOptions} from '../../src/audit/anchor.js'
-import {event, randomKey, recordOffsets, removeDir, tempDir, writeMixedLog} from './helpers.js'
+import {denial, event, randomKey, recordOffsets, removeDir, tempDir, writeMixedLog} from './helpers.js'
 
 /**
  * The worker path must give exactly the report of a single sequential walk: same problem, same
@@ -186,7 +186,7 @@ describe('audit verify on worker threads', () => {
     fs.mkdirSync(path.dirname(rotated))
     const log = new AuditLog({path: rotated, segmentBytes: 64 * 1024})
     let last: AuditAnchor | null = null
-    for (let i = 0; i < 1500; i++) last = log.append(event(i), i % 5 === 0 ? null : key)
+    for (let i = 0; i < 1500; i++) last = i % 5 === 0 ? log.append(denial(i), null) : log.append(event(i), key)
     const {report, workerRanges} = compare(rotated, key, last)
     expect(report.ok).to.equal(true)
     expect(report.segments).to.be.greaterThan(5)

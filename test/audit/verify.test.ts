@@ -5,12 +5,15 @@ import {expect} from 'chai'
 
 import type {AuditAnchor} from '../../src/audit/events.js'
 import type {AuditLog} from '../../src/audit/log.js'
+import {crc32} from '../../src/audit/checksum.js'
+import {verifyAudit} from '../../src/audit/query.js'
 import {verifyLog} from '../../src/audit/verify.js'
-import {encodeRecord, parsePayload} from '../../src/audit/record.js'
+import {VaultError} from '../../src/cli/errors.js'
+import {type StoredPayload, encodeRecord, parsePayload} from '../../src/audit/record.js'
 import {expectVaultError, randomKey, recordOffsets, removeDir, tempDir, writeMixedLog} from './helpers.js'
 
-/** The attacker's re-chain: same contents, every record unsealed, hashes recomputed without the key. */
-function rechain(file: string): void {
+/** The attacker's re-chain: same contents (or `edit`ed), every record unsealed, hashes recomputed without the key. */
+function rechain(file: string, edit: (payload: StoredPayload) => StoredPayload = (payload) => payload): void {
   const bytes = fs.readFileSync(file)
   const out: Buffer[] = []
   let prev: Buffer = Buffer.alloc(32)
@@ -18,7 +21,7 @@ function rechain(file: string): void {
     const length = bytes.readUInt32LE(offset + 4)
     const payload = parsePayload(bytes.subarray(offset + 8, offset + 8 + length))
     if (typeof payload === 'string') throw new Error(payload)
-    const encoded = encodeRecord({...payload, prev: prev.toString('hex'), sealed: false}, prev, null)
+    const encoded = encodeRecord({...edit(payload), prev: prev.toString('hex'), sealed: false}, prev, null)
     out.push(encoded.bytes)
     prev = encoded.hash
   }
@@ -54,6 +57,59 @@ describe('audit verify', () => {
     expect(report).to.deep.include({ok: true, records: 1001, segments: 1, sealed: 667})
     expect(report.head?.seq).to.equal(1000)
     expect(verifyLog(log.path, key, null).ok).to.equal(true)
+  })
+
+  it('calls damage, edits, reordering and MAC failures integrity failures (exit 5)', () => {
+    const flipped = Buffer.from(pristine)
+    flipped[offsets[500] + 40] ^= 0x01
+    const swapped = Buffer.concat([pristine.subarray(0, offsets[500]), pristine.subarray(offsets[501], offsets[502]), pristine.subarray(offsets[500], offsets[501]), pristine.subarray(offsets[502])])
+    const dropped = Buffer.concat([pristine.subarray(0, offsets[500]), pristine.subarray(offsets[501])])
+    // a same-length edit with the frame check recomputed: only the MAC can tell
+    const edited = Buffer.from(pristine)
+    const at = edited.indexOf('asset-', offsets[501]) + 'asset-'.length
+    edited[at] = edited[at] === 0x39 ? 0x38 : edited[at] + 1
+    const checkAt = offsets[502] - 4
+    edited.writeUInt32LE(crc32(edited, offsets[501], checkAt), checkAt)
+    const cases = [
+      ['flipped byte', flipped, 500, /damaged record \(record check failed\)/],
+      ['two records swapped', swapped, 500, /expected seq 500 but found 501/],
+      ['a record deleted mid-log', dropped, 500, /expected seq 500 but found 501/],
+      ['same-length edit, frame check recomputed', edited, 501, /seal \(MAC\) does not verify/],
+    ] as const
+    for (const [what, bytes, seq, problem] of cases) {
+      fs.writeFileSync(file, bytes)
+      const report = verifyLog(log.path, key, anchor)
+      expect(report, what).to.deep.include({ok: false, firstBadSeq: seq, failure: 'integrity'})
+      expect(report.problem, what).to.match(problem)
+      const error = expectVaultError(() => verifyAudit(log, key, anchor), 'INTEGRITY', 5)
+      expect(error.message, what).to.match(new RegExp(`^audit log verification failed at record ${seq}: `))
+      expect(error.details?.report).to.deep.include({failure: 'integrity'})
+    }
+  })
+
+  it('calls truncation, a log ending before the anchor and a vault older than its log rollbacks (exit 10)', () => {
+    fs.writeFileSync(file, pristine.subarray(0, offsets[900]))
+    expect(verifyLog(log.path, key, anchor)).to.deep.include({ok: false, firstBadSeq: 900, failure: 'rollback'})
+    expectVaultError(() => verifyAudit(log, key, anchor), 'ROLLBACK', 10)
+    fs.writeFileSync(file, pristine.subarray(0, offsets[900] + 30)) // cut inside a record
+    expect(verifyLog(log.path, key, anchor)).to.deep.include({ok: false, firstBadSeq: 900, failure: 'rollback'})
+    fs.rmSync(file)
+    expect(verifyLog(log.path, key, anchor)).to.deep.include({ok: false, firstBadSeq: 0, failure: 'rollback'})
+    fs.writeFileSync(file, pristine)
+    // the vault was restored to an older copy: sealed records follow its anchor
+    const older = {segment: 0, seq: 996, offset: offsets[996], head: log.tail({limit: 10}).find((r) => r.seq === 996)!.hash}
+    expect(verifyLog(log.path, key, older)).to.deep.include({ok: false, failure: 'rollback'})
+    expectVaultError(() => verifyAudit(log, key, older), 'ROLLBACK', 10)
+  })
+
+  it('lets the deferred boot-time anchor failure stand when the walk finds nothing worse', () => {
+    const bootFailure = new VaultError('ROLLBACK', 'audit log truncated, rolled back or edited: a sealed record (seq 999) follows the vault\'s anchor')
+    expect(expectVaultError(() => verifyAudit(log, key, anchor, bootFailure), 'ROLLBACK', 10)).to.equal(bootFailure)
+    // and the walk's first bad record when it finds one
+    const bytes = Buffer.from(pristine)
+    bytes[offsets[10] + 20] ^= 0x02
+    fs.writeFileSync(file, bytes)
+    expect(expectVaultError(() => verifyAudit(log, key, anchor, bootFailure), 'INTEGRITY', 5).message).to.match(/failed at record 10:/)
   })
 
   it('names the record when any byte of a sealed record is flipped', () => {
@@ -106,13 +162,17 @@ describe('audit verify', () => {
     expect(verifyLog(log.path, key, anchor)).to.include({ok: false, firstBadSeq: 10})
   })
 
-  it('rejects a log re-chained with unkeyed hashes and zero MACs', () => {
+  it('rejects a log re-chained with unkeyed hashes and zero MACs as an integrity failure', () => {
     rechain(file)
-    const report = verifyLog(log.path, key, anchor)
-    expect(report.ok).to.equal(false)
-    expect(report.firstBadSeq).to.be.at.most(anchor.seq)
-    expect(report.problem).to.match(/anchor/)
+    // the first record is no denial, and unsealed records may only be denials
+    expect(verifyLog(log.path, key, anchor)).to.deep.include({ok: false, firstBadSeq: 0, failure: 'integrity'})
     expectVaultError(() => log.checkAnchor(anchor), 'ROLLBACK', 10)
+    // turned into denials throughout, the re-chain still cannot reproduce the anchored (sealed) record
+    fs.writeFileSync(file, pristine)
+    rechain(file, (payload) => ({...payload, outcome: 'deny'}))
+    const report = verifyLog(log.path, key, anchor)
+    expect(report).to.deep.include({ok: false, firstBadSeq: anchor.seq, failure: 'integrity'})
+    expect(report.problem).to.match(/anchor/)
   })
 
   it('rejects a wrong key at the first sealed record', () => {

@@ -116,6 +116,10 @@ describe('audit log end to end: parallel writers and segment rotation', function
     const doc = JSON.parse(broken.stdout)
     expect(doc.error.code).to.equal('ROLLBACK')
     expect(doc.error.details.report.problem).to.match(/segment 1 is missing/)
+    // named by the first record that is gone, not record 0
+    const firstGone = frames(readFileSync(files[0])).length
+    expect(doc.error.details.report.firstBadSeq).to.equal(firstGone)
+    expect(doc.error.message).to.match(new RegExp(`^audit log verification failed at record ${firstGone}: segment 1 is missing`))
 
     // tail still shows what exists, but says the list stops at a gap instead of looking complete
     const recent = expectExit(await cv(home, ['audit', 'tail', '-n', '5'], {env: session}), 0, 'tail of recent records')

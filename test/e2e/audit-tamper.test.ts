@@ -2,8 +2,9 @@
  * Tampering with, truncating, rolling back and starving the audit log, end to end through the built
  * binary (`npx tsc -b` first). One vault is set up once; every test starts from a byte-exact copy of
  * its vault and log (restore()), damages them, and checks the exit codes the spec promises:
- * 10 for rollback/truncation/edits (`audit verify` names the record), 8 when the log cannot be
- * written (fail closed, vault unchanged), and the torn-tail repair after an interrupted write.
+ * 10 for rollback/truncation and for edits the O(1) anchor check sees, 5 from `audit verify` for a
+ * damaged or edited record (it names the record), 8 when the log cannot be written (fail closed,
+ * vault unchanged), and the torn-tail repair after an interrupted write.
  */
 import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync} from 'node:fs'
@@ -93,7 +94,7 @@ describe('audit log end to end: tampering, truncation, rollback, unwritable log'
 
   after(() => home?.cleanup())
 
-  it('a flipped byte in a sealed record before the anchor: verify exits 10 naming its seq; ordinary commands still pass (O(1) anchor check)', async () => {
+  it('a flipped byte in a sealed record before the anchor: verify exits 5 naming its seq; ordinary commands still pass (O(1) anchor check)', async () => {
     const target = pristine[6]
     const typeAt = auditBytes.indexOf('"type":"grant.approve"', target.payloadStart) + '"type":"grant.app'.length
     expect(typeAt).to.be.within(target.payloadStart, target.payloadStart + target.payloadLength)
@@ -111,19 +112,19 @@ describe('audit log end to end: tampering, truncation, rollback, unwritable log'
         cv(home, ['status'], {env: session}),
       ])
       const approve = await cv(home, ['grant', 'approve', '--asset', 'shop', '--capability', 'ai.openai.inference', '--reason', 'after-flip'], {env: session})
-      expectExit(verify, 10, `${variant}: verify`)
+      expectExit(verify, 5, `${variant}: verify`)
       expect(verify.stderr).to.match(/^codex-vault: audit log verification failed at record 6\b/)
       if (variant !== 'raw flip') expect(verify.stderr).to.match(/seal \(MAC\) does not verify/)
-      expectExit(verifyJson, 10, `${variant}: verify --json`)
+      expectExit(verifyJson, 5, `${variant}: verify --json`)
       const doc = JSON.parse(verifyJson.stdout)
-      expect(doc.status).to.equal(10)
-      expect(doc.error.code).to.equal('ROLLBACK')
+      expect(doc.status).to.equal(5)
+      expect(doc.error.code).to.equal('INTEGRITY')
       expect(doc.error.message).to.match(/record 6\b/)
-      expect(doc.error.details.report).to.include({ok: false, firstBadSeq: 6})
+      expect(doc.error.details.report).to.include({ok: false, firstBadSeq: 6, failure: 'integrity'})
       expectExit(status, 0, `${variant}: status`)
       expectExit(approve, 0, `${variant}: a state change appends after the damage`)
       // and the damage is still reported after that append
-      if (variant !== 'raw flip') expectExit(await cv(home, ['audit', 'verify'], {env: session}), 10, `${variant}: verify after append`)
+      if (variant !== 'raw flip') expectExit(await cv(home, ['audit', 'verify'], {env: session}), 5, `${variant}: verify after append`)
     }
 
     // the same edit in the anchored (last) record is caught by every authenticated command
@@ -154,14 +155,15 @@ describe('audit log end to end: tampering, truncation, rollback, unwritable log'
         expectExit(result, 10, `cut ${cut}, command #${i}`)
         expect(result.stderr + result.stdout, `cut ${cut}, command #${i}`).to.match(/truncated, rolled back or edited|verification failed/)
       })
-      // verify cannot even start its walk: the boot-time anchor check refuses first
-      if (cut === 10) expect(JSON.parse(runs.at(-1)!.stdout).error).to.include({code: 'ROLLBACK'}).and.have.property('message').that.matches(/ends before the anchored record \(seq 12\)/)
-      // the vault was not touched, and each denial left one unsealed record after the cut
+      // verify walks the log itself and names where it stops (after any denials the others appended)
+      if (cut === 10) expect(JSON.parse(runs.at(-1)!.stdout).error).to.include({code: 'ROLLBACK'}).and.have.property('message').that.matches(/failed at record \d+: the log ends before the anchored record \(seq 12\)/)
+      // the vault was not touched, and each denial left one unsealed record after the cut (verify only reads)
       expect(readFileSync(home.vault).equals(vaultBytes)).to.equal(true)
       const after = frames(audit())
       expect(after.slice(0, pristine.length - cut).map((f) => f.payload.seq)).to.deep.equal(pristine.slice(0, -cut).map((f) => f.payload.seq))
       const added = after.slice(pristine.length - cut)
-      expect(added.map((f) => [f.payload.type, f.payload.sealed])).to.deep.equal(runs.map(() => ['audit.rollback', false]))
+      const denials = runs.length - (cut === 10 ? 1 : 0)
+      expect(added.map((f) => [f.payload.type, f.payload.sealed])).to.deep.equal(Array.from({length: denials}, () => ['audit.rollback', false]))
     }
   })
 
@@ -323,12 +325,13 @@ cv audit verify >/dev/null 2>&1; echo "RC_VERIFY $?"
     expect(ok.stdout).to.not.match(/torn/)
 
     // bytes that cannot be the start of a record are damage, not an interrupted write: refused
+    // (verify, which tells damage from missing records, exits 5)
     writeFileSync(`${home.vault}.audit`, Buffer.concat([audit(), Buffer.from('garbage')]))
     const [refused, verifyBad] = await Promise.all([
       cv(home, ['asset', 'enable', 'shop'], {env: session}),
       cv(home, ['audit', 'verify'], {env: session}),
     ])
     expectExit(refused, 10, 'garbage tail')
-    expectExit(verifyBad, 10, 'verify garbage tail')
+    expectExit(verifyBad, 5, 'verify garbage tail')
   })
 })
