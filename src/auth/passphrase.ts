@@ -110,6 +110,17 @@ export async function readPassphrase(source: PassphraseSource, options: {
     const raw = await readAllStdin(source.stdin, MAX_PASSPHRASE + 2)
     const secure = toSecure(stripTrailingNewline(raw))
     wipe(raw)
+    // a line break cannot be typed at the prompt: stdin with two lines is a passphrase plus
+    // something else (a stray blank line, a key meant for the next command)
+    if (secure.includes(0x0a) || secure.includes(0x0d)) {
+      if (options.confirm) {
+        wipe(secure)
+        throw new VaultError('INVALID_INPUT', 'the passphrase read from stdin spans several lines; nothing was changed', {
+          suggestions: ['pipe in the passphrase alone, on one line: printf %s "$PASSPHRASE" | codex-vault ... --passphrase-stdin'],
+        })
+      }
+      source.warn('stdin held more than one line; all of it is taken as the passphrase (pipe in the passphrase alone)')
+    }
     return checkNew(checkNotEmpty(secure), options.confirm)
   }
   const fromEnv = source.env.CODEX_VAULT_PASSPHRASE

@@ -40,6 +40,11 @@ function looksRandom(word: string): boolean {
   return changes >= 0.4 * (word.length - 1)
 }
 
+/** True when the value starts like a well-known kind of key (`sk-`, `AIza`, `xai-`, ...). */
+export function hasKnownKeyPrefix(value: string): boolean {
+  return KEY_PREFIX.test(value)
+}
+
 /** True when a single word (no spaces) would be hidden by hideKeyLike. */
 export function isKeyLike(word: string): boolean {
   if (word.length < 20) return false

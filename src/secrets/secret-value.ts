@@ -3,6 +3,7 @@
  * certainly wrong, warn about what is probably wrong. Messages show only a masked preview.
  */
 import {VaultError} from '../cli/errors.js'
+import {hasKnownKeyPrefix} from '../cli/key-like.js'
 import {compileFormat, formatsForEnv} from './providers/formats.js'
 import {ENV_NAME_PATTERN, type Provider} from './providers/schema.js'
 import {isPublicJwtRole, jwtRole} from './jwt-role.js'
@@ -12,12 +13,13 @@ const SHORT_VALUE = 8
 const PREVIEW_MAX = 8
 
 /**
- * A preview that identifies a key without revealing it: at most 8 leading characters and never
- * more than a third of the value, then the length, e.g. `sk-ant-a…(108)`.
+ * A preview that identifies a key without revealing it: for a key with a well-known prefix, at most
+ * 8 leading characters and never more than a third of the value, then the length, e.g.
+ * `sk-ant-a…(108)`. A value without one shows only its length: its first characters are key material.
  */
 export function maskPreview(value: string): string {
   const chars = Array.from(value) // code points, so a preview never splits a surrogate pair
-  const shown = Math.min(PREVIEW_MAX, Math.floor(chars.length / 3))
+  const shown = hasKnownKeyPrefix(value) ? Math.min(PREVIEW_MAX, Math.floor(chars.length / 3)) : 0
   return `${chars.slice(0, shown).join('')}…(${chars.length})`
 }
 

@@ -12,8 +12,7 @@ describe('maskPreview', () => {
   it('shows at most 8 characters and never more than a third', () => {
     const key = anthropicKey()
     expect(maskPreview(key)).to.equal('sk-ant-a…(108)')
-    expect(maskPreview('abcdefghijkl')).to.equal('abcd…(12)')
-    expect(maskPreview('abc')).to.equal('a…(3)')
+    expect(maskPreview('sk-abcdefghi')).to.equal('sk-a…(12)')
     expect(maskPreview('ab')).to.equal('…(2)')
     expect(maskPreview('')).to.equal('…(0)')
     for (let length = 1; length < 60; length++) {
@@ -24,8 +23,14 @@ describe('maskPreview', () => {
     }
   })
 
+  it('shows nothing but the length of a value without a well-known prefix: its first characters are key material', () => {
+    expect(maskPreview('9VRQzbsWk2pL0xYt7uQe3nHcA1mZ')).to.equal('…(28)')
+    expect(maskPreview('abcdefghijkl')).to.equal('…(12)')
+    expect(maskPreview('😀😀😀😀😀😀')).to.equal('…(6)')
+  })
+
   it('counts code points, not UTF-16 units', () => {
-    expect(maskPreview('😀😀😀😀😀😀')).to.equal('😀😀…(6)')
+    expect(maskPreview(`sk-${'😀'.repeat(30)}`)).to.equal('sk-😀😀😀😀😀…(33)')
   })
 })
 
