@@ -67,7 +67,8 @@ export async function killSwitch(vault: AuthenticatedVault, options: KillOptions
       data: {target, grantsRevoked: grants, sessionsEnded: sessions}}]}
   })
   const match = (run: LiveRun) => options.all || (options.asset ? run.asset === options.asset : run.providers.includes(options.provider!))
-  const stopped = await terminateRuns(runsDirFor(vault.path), match, options.graceMs)
+  const flag = options.all ? '--all' : options.asset ? `--asset ${options.asset}` : `--provider ${options.provider}`
+  const stopped = await terminateRuns(runsDirFor(vault.path), match, options.graceMs, `kill ${flag}: ${reason}`)
   if (options.all) removeAllSessionFiles(options.env, vault.header.vaultId)
   return {target, grantsRevoked, sessionsEnded, runsStopped: stopped.map((run) => ({runId: run.runId, asset: run.asset, pid: run.wrapperPid}))}
 }

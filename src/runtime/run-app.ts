@@ -117,11 +117,11 @@ export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest
  * run.stop (the decision, before its effect), says why on stderr, and ends the child: SIGTERM,
  * then SIGKILL after STOP_GRACE_MS unless it has exited by then.
  */
-function watchWhileGranted(vault: AuthenticatedVault, request: RunRequest, allowed: RunDecision, refusal: LiveRefusal, pid: number, stop: {reason?: string; killTimer?: NodeJS.Timeout}): GrantWatch {
+function watchWhileGranted(vault: AuthenticatedVault, request: RunRequest, allowed: RunDecision, refusal: LiveRefusal, pid: number, group: boolean, stop: {reason?: string; killTimer?: NodeJS.Timeout}): GrantWatch {
   const queries = allowed.allowed.map((item) => ({asset: request.asset, provider: item.provider, grants: [item.grant.id]}))
   const signal = (name: NodeJS.Signals) => {
     try {
-      process.kill(pid, name)
+      process.kill(group ? -pid : pid, name)
     } catch {}
   }
   return watchGrants({
@@ -260,9 +260,9 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
       outcome = await runChild({
         command: request.command, args: request.args, env, mask: request.mask && !mediator ? mask.filter((m) => m.value.length >= 4) : null,
         get stdin() { return request.stdin }, stdinFd: request.stdinFd, stdout: request.stdout, stderr: request.stderr,
-        onSpawn: (pid) => {
-          live.setChild(pid)
-          if (request.whileGranted) stop.watch = watchWhileGranted(vault, request, allowed, refusal, pid, stop)
+        onSpawn: (pid, group) => {
+          live.setChild(pid, group)
+          if (request.whileGranted) stop.watch = watchWhileGranted(vault, request, allowed, refusal, pid, group, stop)
         },
       })
     } catch (error) {
@@ -271,6 +271,8 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     } finally {
       stop.watch?.stop()
       clearTimeout(stop.killTimer)
+      // the kill switch leaves a note before it signals: the exit record then says who ended the run
+      stop.reason ??= live.stopReason()
       live.remove()
     }
     await recordOrWarn(vault, request, {type: 'run.exit', outcome: 'ok', data: {
