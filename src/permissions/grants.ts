@@ -21,24 +21,37 @@ export function grantState(grant: GrantRecord, now: Date): GrantState {
   return 'active'
 }
 
-/** Which ended grant a denial names: a used-up one first, then an expired, a revoked, a pending one. */
+/** On a tie, which ended grant a denial names: a used-up one first, then an expired, a revoked, a pending one. */
 const ENDED_ORDER: GrantState[] = ['used-up', 'expired', 'revoked', 'pending']
 
-function endedAt(grant: GrantRecord, state: GrantState): number {
-  return Date.parse(state === 'revoked' ? grant.revoked! : state === 'expired' ? grant.expires : grant.approved)
+/**
+ * When a grant stopped counting. A used-up grant keeps no time of its last use: the provider's
+ * key was last injected (secret.lastInjected, written by every allowed run) at or after it, so
+ * that is taken, never before the approval.
+ */
+function endedAt(body: VaultBody, grant: GrantRecord, state: GrantState, provider: string | undefined): number {
+  if (state === 'revoked') return Date.parse(grant.revoked!)
+  if (state === 'expired') return Date.parse(grant.expires)
+  let at = Date.parse(grant.approved)
+  if (state === 'used-up') {
+    for (const secret of body.secrets) if (secret.provider === provider && secret.lastInjected) at = Math.max(at, Date.parse(secret.lastInjected))
+  }
+  return at
 }
 
 /**
  * The active grant with the most time left that covers the capability, or why none does: the
- * most relevant grant that covered it (`ended`; by ENDED_ORDER, then the latest to end), or none.
+ * grant that covered it and stopped counting last (`ended`), or none. `provider` offers the capability.
  */
-export function findGrant(body: VaultBody, asset: string, capability: string, now: Date): {grant?: GrantRecord; reason?: string; ended?: {id: string; state: GrantState; capability: string}} {
+export function findGrant(body: VaultBody, asset: string, capability: string, now: Date, provider?: string): {grant?: GrantRecord; reason?: string; ended?: {id: string; state: GrantState; capability: string}} {
   const covering = body.grants.filter((grant) => grant.asset === asset && capabilityMatches(grant.capability, capability))
   const active = covering.filter((grant) => grantState(grant, now) === 'active').sort((a, b) => Date.parse(b.expires) - Date.parse(a.expires))
   if (active.length > 0) return {grant: active[0]}
   if (covering.length === 0) return {reason: 'no grant'}
-  const ranked = covering.map((grant) => ({grant, state: grantState(grant, now)}))
-    .sort((a, b) => ENDED_ORDER.indexOf(a.state) - ENDED_ORDER.indexOf(b.state) || endedAt(b.grant, b.state) - endedAt(a.grant, a.state))
+  const ranked = covering.map((grant) => {
+    const state = grantState(grant, now)
+    return {grant, state, at: endedAt(body, grant, state, provider)}
+  }).sort((a, b) => b.at - a.at || ENDED_ORDER.indexOf(a.state) - ENDED_ORDER.indexOf(b.state))
   const {grant: latest, state} = ranked[0]
   // a wildcard grant is named with its pattern, so that it is clear why it counts for this capability
   const name = latest.capability === capability ? `grant ${latest.id}` : `grant ${latest.id} (${latest.capability})`

@@ -68,7 +68,7 @@ export function authorizeRun(body: VaultBody, catalog: Catalog, request: {asset:
       decision.denials.push({capability, code: 'provider-killed', reason: `provider ${provider.id} was stopped with the kill switch`, fix: approveCommand(asset.name, capability)})
       continue
     }
-    const {grant, reason, ended} = findGrant(body, asset.name, capability, request.now)
+    const {grant, reason, ended} = findGrant(body, asset.name, capability, request.now, provider.id)
     if (!grant) {
       decision.denials.push({capability, code: 'no-grant', reason: `${reason} for ${asset.name} -> ${capability}`, fix: approveCommand(asset.name, capability), ...(ended ? {grant: ended} : {})})
       continue
