@@ -25,6 +25,7 @@ export default class Kill extends VaultCommand<KillResult> {
     this.log(`killed ${result.target}: ${result.grantsRevoked.length} grant(s) revoked, ${result.runsStopped.length} live run(s) stopped${flags.all ? `, ${result.sessionsEnded} session(s) ended` : ''}`)
     if (flags.asset) this.log(`lift it with: codex-vault asset enable ${flags.asset} (and approve grants again)`)
     if (flags.provider) this.log(`lift it by approving a grant for one of its capabilities again`)
+    if (flags.all) this.log('lift it with: codex-vault unlock (every session was ended), then approve grants again: codex-vault grant approve --asset X --capability C')
     return result
   }
 }

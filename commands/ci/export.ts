@@ -19,7 +19,7 @@ export default class CiExport extends VaultCommand<CiExportResult> {
 
   async run(): Promise<CiExportResult> {
     const {flags} = await this.parse(CiExport)
-    const ttlMs = flags.ttl ? parseDuration(flags.ttl, '--ttl') : DEFAULT_CI_TTL_MS
+    const ttlMs = flags.ttl !== undefined ? parseDuration(flags.ttl, '--ttl') : DEFAULT_CI_TTL_MS
     const {lockTimeoutMs} = await this.commandEnv()
     const vault = await this.openVault()
     const result = await exportForCi(vault, {asset: flags.asset, out: flags.out, ttlMs, now: new Date(), lockTimeoutMs})

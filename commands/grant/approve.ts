@@ -1,8 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {parseDuration} from '../../src/cli/duration.js'
+import {formatDuration, parseDuration} from '../../src/cli/duration.js'
 import {VaultCommand} from '../../src/cli/vault-command.js'
+import {capabilityMatches} from '../../src/permissions/capability.js'
 import {approveGrant} from '../../src/permissions/grants.js'
+import {ttlRule} from '../../src/permissions/ttl-policy.js'
 import type {GrantRecord} from '../../src/secrets/vault-schema.js'
 
 export default class GrantApprove extends VaultCommand<GrantRecord> {
@@ -23,9 +25,20 @@ export default class GrantApprove extends VaultCommand<GrantRecord> {
   async run(): Promise<GrantRecord> {
     const {flags} = await this.parse(GrantApprove)
     const vault = await this.openVault()
+    // an empty --ttl is an error, not the default; over the capability's maximum is refused by grantTtl, which says so
+    const maxText = `${formatDuration(ttlRule(flags.capability).maxMs)} for ${flags.capability}`
+    const ttlMs = flags.ttl === undefined ? undefined : parseDuration(flags.ttl, '--ttl', Number.MAX_SAFE_INTEGER, maxText)
     const grant = await approveGrant(vault, {
-      asset: flags.asset, capability: flags.capability, ttlMs: flags.ttl ? parseDuration(flags.ttl, '--ttl') : undefined, uses: flags.uses, reason: flags.reason, now: new Date(),
+      asset: flags.asset, capability: flags.capability, ttlMs, uses: flags.uses, reason: flags.reason, now: new Date(),
     })
+    if (flags.ttl !== undefined && /^\s*\d+\s*$/.test(flags.ttl)) this.warn(`--ttl ${flags.ttl.trim()} is read as ${flags.ttl.trim()} seconds (a bare number is seconds); give a unit (m, h, d) for longer`)
+    // not refused: a wildcard or a provider added later may make it useful; but say so now, not at the first denied run
+    const catalog = await vault.catalog()
+    if (!catalog.providers.some((provider) => provider.capabilities.some((capability) => capabilityMatches(grant.capability, capability)))) {
+      this.warn(`no provider in the catalog offers ${grant.capability} yet: runs cannot use this grant until one does (see codex-vault provider list)`)
+    }
+    const asset = vault.body.assets.find((candidate) => candidate.name === grant.asset)
+    if (asset && !asset.enabled) this.warn(`asset ${asset.name} is disabled: its runs stay denied until codex-vault asset enable ${asset.name}`)
     this.log(`approved ${grant.id}: ${grant.asset} may use ${grant.capability} until ${grant.expires}${grant.usesLeft === null ? '' : ` (${grant.usesLeft} use(s))`}`)
     return grant
   }

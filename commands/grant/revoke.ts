@@ -17,7 +17,7 @@ export default class GrantRevoke extends VaultCommand<{revoked: string[]}> {
     const {args, flags} = await this.parse(GrantRevoke)
     const vault = await this.openVault()
     const revoked = await revokeGrants(vault, {id: args.id, asset: flags.asset, capability: flags.capability, reason: flags.reason, now: new Date()})
-    this.log(revoked.length === 0 ? 'nothing to revoke: no live grant matched' : `revoked ${revoked.join(', ')}`)
+    this.log(revoked.length === 0 ? 'nothing to revoke: no live grant matched (expired, used-up and revoked grants keep how they ended)' : `revoked ${revoked.join(', ')}`)
     return {revoked}
   }
 }

@@ -2,9 +2,8 @@
 import {createRequire} from 'node:module'
 
 import type {Denial} from '../runtime/authorize.js'
-import {parseDuration} from './duration.js'
-
-const DEFAULT_TTL_MS = 3_600_000
+import {ttlRule} from '../permissions/ttl-policy.js'
+import {formatDuration, parseDuration} from './duration.js'
 
 // loaded when a question is asked, not on every run's startup; require because the lean bundle
 // runs from a V8 code cache (vm.Script) without an ESM loader for import()
@@ -19,8 +18,10 @@ export function approvalPrompt(asset: string, stdin: NodeJS.ReadStream, stderr: 
     const rl = readline().createInterface({input: stdin, output: stderr, terminal: true})
     try {
       for (;;) {
-        const answer = (await rl.question(`asset ${asset} requests ${denial.capability} — approve for 1h? [y/N/duration] `)).trim().toLowerCase()
-        if (answer === 'y' || answer === 'yes') return DEFAULT_TTL_MS
+        // the capability's default TTL: the same one the denial's `grant approve` suggestion names
+        const defaultMs = ttlRule(denial.capability).defaultMs
+        const answer = (await rl.question(`asset ${asset} requests ${denial.capability} — approve for ${formatDuration(defaultMs)}? [y/N/duration] `)).trim().toLowerCase()
+        if (answer === 'y' || answer === 'yes') return defaultMs
         if (answer === '' || answer === 'n' || answer === 'no') return null
         try {
           return parseDuration(answer, 'duration')

@@ -2,7 +2,9 @@
  * The capability check that precedes every injection. Pure: body + catalog + time in, a decision
  * out, so `run`, `run --dry-run` and the re-check inside the allow transaction agree exactly.
  */
+import {formatDuration} from '../cli/duration.js'
 import {findGrant} from '../permissions/grants.js'
+import {ttlRule} from '../permissions/ttl-policy.js'
 import {boundCapabilities} from '../registry/assets.js'
 import type {Catalog} from '../secrets/providers/catalog.js'
 import type {SecretRecord, VaultBody} from '../secrets/vault-schema.js'
@@ -15,6 +17,8 @@ export interface Denial {
   reason: string
   /** the exact command the owner can run to allow it */
   fix: string
+  /** with code no-grant: the grant the reason names (the most relevant one that covered the capability), absent when none did */
+  grant?: {id: string; state: string; capability: string}
 }
 
 export interface AllowedCapability {
@@ -33,7 +37,7 @@ export interface RunDecision {
 }
 
 function approveCommand(asset: string, capability: string): string {
-  return `codex-vault grant approve --asset ${asset} --capability ${capability} --ttl 8h`
+  return `codex-vault grant approve --asset ${asset} --capability ${capability} --ttl ${formatDuration(ttlRule(capability).defaultMs)}`
 }
 
 export function authorizeRun(body: VaultBody, catalog: Catalog, request: {asset: string; capabilities?: string[]; now: Date}): RunDecision {
@@ -64,9 +68,9 @@ export function authorizeRun(body: VaultBody, catalog: Catalog, request: {asset:
       decision.denials.push({capability, code: 'provider-killed', reason: `provider ${provider.id} was stopped with the kill switch`, fix: approveCommand(asset.name, capability)})
       continue
     }
-    const {grant, reason} = findGrant(body, asset.name, capability, request.now)
+    const {grant, reason, ended} = findGrant(body, asset.name, capability, request.now, provider.id)
     if (!grant) {
-      decision.denials.push({capability, code: 'no-grant', reason: `${reason} for ${asset.name} -> ${capability}`, fix: approveCommand(asset.name, capability)})
+      decision.denials.push({capability, code: 'no-grant', reason: `${reason} for ${asset.name} -> ${capability}`, fix: approveCommand(asset.name, capability), ...(ended ? {grant: ended} : {})})
       continue
     }
     const secrets: SecretRecord[] = body.secrets.filter((record) => record.provider === provider.id)

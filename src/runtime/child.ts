@@ -25,8 +25,11 @@ export interface RunChildOptions {
   stdinFd?: number
   stdout: NodeJS.WriteStream
   stderr: NodeJS.WriteStream
-  /** called once the child exists, so the caller can record the live run */
-  onSpawn?: (childPid: number) => void
+  /**
+   * called once the child exists, so the caller can record the live run; `group` is true when the
+   * child leads its own process group (pgid = pid), which is then what gets signalled
+   */
+  onSpawn?: (childPid: number, group: boolean) => void
 }
 
 export interface ChildOutcome {
@@ -75,6 +78,19 @@ function forwardSignals(send: (signal: NodeJS.Signals) => void, childSharesTermi
   return () => {
     for (const [signal, handler] of handlers) process.off(signal, handler)
   }
+}
+
+/** To the child's process group when it leads one, else (or when the group is gone) through `fallback`. */
+function signalChild(pid: number | undefined, signal: NodeJS.Signals, group: boolean, fallback: () => void): void {
+  if (group && pid !== undefined) {
+    try {
+      process.kill(-pid, signal)
+      return
+    } catch {}
+  }
+  try {
+    fallback()
+  } catch {}
 }
 
 function fdOf(stream: unknown): number | undefined {
@@ -157,11 +173,16 @@ function runPiped(file: string, options: RunChildOptions): Promise<ChildOutcome>
     mask === null ? fdOf(options.stdout) ?? 'pipe' : 'pipe',
     mask === null ? fdOf(options.stderr) ?? 'pipe' : 'pipe',
   ]
-  const started = process.hrtime.bigint()
-  const child = spawn(file, options.args, {argv0: options.command, env: options.env, cwd: options.cwd, stdio, shell: false})
   const stdinIsTty = options.stdinFd === undefined ? options.stdin.isTTY : isatty(options.stdinFd)
   const sharesTerminal = Boolean(stdinIsTty || options.stdout.isTTY || options.stderr.isTTY)
-  const stopForwarding = forwardSignals((signal) => child.kill(signal), sharesTerminal)
+  // Off a terminal the child gets a session and process group of its own (setsid), and every signal
+  // goes to that group: what it started (npm start -> node server) goes with it, and the kill
+  // switch can SIGKILL the lot while we live on to record the exit. On a terminal it stays in our
+  // foreground group, so Ctrl-C and job control keep working and reach it once.
+  const ownGroup = !sharesTerminal
+  const started = process.hrtime.bigint()
+  const child = spawn(file, options.args, {argv0: options.command, env: options.env, cwd: options.cwd, stdio, shell: false, detached: ownGroup})
+  const stopForwarding = forwardSignals((signal) => signalChild(child.pid, signal, ownGroup, () => child.kill(signal)), sharesTerminal)
 
   if (child.stdin) {
     // the child may exit without reading its input; that is not our error
@@ -184,7 +205,7 @@ function runPiped(file: string, options: RunChildOptions): Promise<ChildOutcome>
 
   return new Promise((resolve, reject) => {
     child.once('spawn', () => {
-      if (child.pid !== undefined) options.onSpawn?.(child.pid)
+      if (child.pid !== undefined) options.onSpawn?.(child.pid, ownGroup)
     })
     child.on('error', (error: NodeJS.ErrnoException) => {
       // only spawn failures arrive here: kill() on an exited child returns false instead of emitting
@@ -229,7 +250,8 @@ async function runInPty(file: string, options: RunChildOptions, mask: MaskSecret
   } catch (error) {
     throw new VaultError('INVALID_INPUT', `run: cannot start ${options.command} in a pseudo-terminal`, {cause: error, suggestions: ['retry with --no-mask']})
   }
-  options.onSpawn?.(term.pid)
+  // node-pty starts the child as a session (and process group) leader
+  options.onSpawn?.(term.pid, true)
 
   const redactor = new Redactor(mask)
   // with encoding null node-pty hands us Buffers, so multi-byte characters split across reads stay intact
@@ -254,12 +276,8 @@ async function runInPty(file: string, options: RunChildOptions, mask: MaskSecret
   stdin.resume()
   const onResize = () => term.resize(stdout.columns || 80, stdout.rows || 24)
   stdout.on('resize', onResize)
-  // the child leads its own session on the pty, so nothing reaches it twice: forward everything
-  const stopForwarding = forwardSignals((signal) => {
-    try {
-      term.kill(signal)
-    } catch {}
-  }, false)
+  // the child leads its own session on the pty, so nothing reaches it twice: forward everything, to its whole group
+  const stopForwarding = forwardSignals((signal) => signalChild(term.pid, signal, true, () => term.kill(signal)), false)
 
   return new Promise((resolve) => {
     term.onExit(async ({exitCode, signal}) => {

@@ -7,7 +7,7 @@ import {removeAllSessionFiles} from '../auth/session.js'
 import type {AuthenticatedVault} from '../cli/context.js'
 import {usageError} from '../cli/errors.js'
 import {capabilityMatches} from '../permissions/capability.js'
-import {revokeMatching} from '../permissions/grants.js'
+import {isLive, revokeMatching} from '../permissions/grants.js'
 import {requireAsset} from '../registry/assets.js'
 import {terminateRuns, type LiveRun} from './live-runs.js'
 
@@ -30,7 +30,9 @@ export interface KillResult {
 
 export async function killSwitch(vault: AuthenticatedVault, options: KillOptions): Promise<KillResult> {
   const targets = [options.asset, options.provider, options.all ? 'all' : undefined].filter(Boolean)
-  if (targets.length !== 1) throw usageError('kill needs exactly one of --asset X, --provider P or --all')
+  if (targets.length !== 1) {
+    throw usageError('kill needs exactly one of --asset X, --provider P or --all', ['codex-vault kill --asset shop --reason "key leaked in a log"', 'see what is live: codex-vault status'])
+  }
   if (options.asset) requireAsset(vault.body, options.asset)
   const catalog = await vault.catalog()
   if (options.provider) catalog.require(options.provider)
@@ -49,7 +51,7 @@ export async function killSwitch(vault: AuthenticatedVault, options: KillOptions
     } else if (options.provider) {
       const provider = catalog.require(options.provider)
       for (const grant of body.grants) {
-        if (grant.revoked || !provider.capabilities.some((capability) => capabilityMatches(grant.capability, capability))) continue
+        if (!isLive(grant, options.now) || !provider.capabilities.some((capability) => capabilityMatches(grant.capability, capability))) continue
         grant.revoked = now
         grant.revokedReason = reason
         grants.push(grant.id)
@@ -67,7 +69,8 @@ export async function killSwitch(vault: AuthenticatedVault, options: KillOptions
       data: {target, grantsRevoked: grants, sessionsEnded: sessions}}]}
   })
   const match = (run: LiveRun) => options.all || (options.asset ? run.asset === options.asset : run.providers.includes(options.provider!))
-  const stopped = await terminateRuns(runsDirFor(vault.path), match, options.graceMs)
+  const flag = options.all ? '--all' : options.asset ? `--asset ${options.asset}` : `--provider ${options.provider}`
+  const stopped = await terminateRuns(runsDirFor(vault.path), match, options.graceMs, `kill ${flag}: ${reason}`)
   if (options.all) removeAllSessionFiles(options.env, vault.header.vaultId)
   return {target, grantsRevoked, sessionsEnded, runsStopped: stopped.map((run) => ({runId: run.runId, asset: run.asset, pid: run.wrapperPid}))}
 }

@@ -12,6 +12,8 @@ export interface LiveRun {
   wrapperStart: string | null
   childPid: number | null
   childStart: string | null
+  /** true when the child leads its own process group (pgid = childPid): the kill switch then signals the whole group */
+  childGroup?: boolean
   asset: string
   providers: string[]
   capabilities: string[]
@@ -25,7 +27,10 @@ export interface LiveRun {
 
 export interface RunRegistration {
   runId: string
-  setChild(pid: number): void
+  /** `group`: the child leads its own process group, so what it started is signalled with it */
+  setChild(pid: number, group?: boolean): void
+  /** why the kill switch stopped this run, when it did (read before remove()) */
+  stopReason(): string | undefined
   remove(): void
 }
 
@@ -124,19 +129,29 @@ export function registerRun(dir: string, info: {asset: string; providers: string
   let removed = false
   return {
     runId: run.runId,
-    setChild(pid: number) {
+    setChild(pid: number, group = false) {
       if (removed) return
       run.childPid = pid
       run.childStart = startOf(pid)
+      if (group) run.childGroup = true
       try {
         writeRecord(dir, run)
       } catch {
         // the wrapper is still recorded and forwards signals to the child, so the kill switch keeps working
       }
     },
+    stopReason() {
+      try {
+        const text = readFileSync(join(dir, `${run.runId}.stop`), 'utf8')
+        return text.length > 0 && text.length <= 512 ? text : undefined
+      } catch {
+        return undefined
+      }
+    },
     remove() {
       removed = true
       removeIfPresent(join(dir, `${run.runId}.json`))
+      removeIfPresent(join(dir, `${run.runId}.stop`))
     },
   }
 }
@@ -178,6 +193,7 @@ function parseRecord(text: string): LiveRun | null {
     providers: r.providers as string[],
     capabilities: r.capabilities as string[],
     started: r.started,
+    ...(r.childGroup === true ? {childGroup: true} : {}),
     ...(command !== undefined ? {command} : {}),
     ...(mode !== undefined ? {mode} : {}),
   }
@@ -217,11 +233,7 @@ interface Target {
   start: string | null
 }
 
-function targetsOf(run: LiveRun): Target[] {
-  const targets: Target[] = [{pid: run.wrapperPid, start: run.wrapperStart}]
-  if (run.childPid !== null) targets.push({pid: run.childPid, start: run.childStart})
-  return targets
-}
+const wrapperOf = (run: LiveRun): Target => ({pid: run.wrapperPid, start: run.wrapperStart})
 
 function signalIfSame(target: Target, signal: NodeJS.Signals): void {
   // identity is checked right before each signal so a pid reused in the meantime is left alone
@@ -229,6 +241,24 @@ function signalIfSame(target: Target, signal: NodeJS.Signals): void {
   try {
     process.kill(target.pid, signal)
   } catch {}
+}
+
+/**
+ * SIGKILL to the run's child and, when it leads its own process group, to that whole group (what
+ * `npm start` started goes with it). The group is signalled while either the child or its wrapper
+ * is still the recorded process: a group id stays taken while any member lives, and the wrapper
+ * keeps the leader's pid from being reused until it has reaped it.
+ */
+function killChild(run: LiveRun): void {
+  if (run.childPid === null) return
+  const child = {pid: run.childPid, start: run.childStart}
+  if (run.childGroup && (isSameProcess(child.pid, child.start) || isSameProcess(run.wrapperPid, run.wrapperStart))) {
+    try {
+      process.kill(-run.childPid, 'SIGKILL')
+      return
+    } catch {}
+  }
+  signalIfSame(child, 'SIGKILL')
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -242,21 +272,44 @@ async function waitGone(targets: Target[], ms: number): Promise<boolean> {
   }
 }
 
+/** Written before the signals, so that the wrapper's run.exit record can say why its child ended. */
+function leaveStopNote(dir: string, runId: string, reason: string): void {
+  const file = join(dir, `${runId}.stop`)
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    writeFileSync(temp, reason.slice(0, 512), {mode: 0o600, flag: 'wx'})
+    renameSync(temp, file)
+  } catch {}
+}
+
+/** How long a wrapper has, once its child is SIGKILLed, to write its run.exit record and leave. */
+export const WRAPPER_EXIT_MS = 600
+
 /**
- * SIGTERM to matching wrappers (which forward it to their children) and to the children directly, then SIGKILL after
- * graceMs to whatever is still the same process. Resolves with the runs that were signalled.
+ * Stops the matching runs within 2 s. SIGTERM goes to each wrapper, which forwards it to its child
+ * (to the child's process group when it has one), so nothing gets it twice. After graceMs whatever
+ * child is still there is SIGKILLed (with its group); its wrapper, which outlives it, then records
+ * run.exit (naming `reason`) and exits 137. A wrapper still there WRAPPER_EXIT_MS later is SIGKILLed
+ * too. Resolves with the runs that were signalled.
  */
-export async function terminateRuns(dir: string, match: (run: LiveRun) => boolean, graceMs = 1500): Promise<LiveRun[]> {
+export async function terminateRuns(dir: string, match: (run: LiveRun) => boolean, graceMs = 1200, reason?: string): Promise<LiveRun[]> {
   const chosen = listLiveRuns(dir).filter((run) => run.wrapperPid !== process.pid && match(run))
-  const targets = chosen.flatMap(targetsOf)
-  for (const target of targets) signalIfSame(target, 'SIGTERM')
-  if (!(await waitGone(targets, graceMs))) {
-    for (const target of targets) signalIfSame(target, 'SIGKILL')
-    await waitGone(targets, 500)
+  const wrappers = chosen.map(wrapperOf)
+  const everything = [...wrappers, ...chosen.filter((run) => run.childPid !== null).map((run) => ({pid: run.childPid!, start: run.childStart}))]
+  if (reason !== undefined) for (const run of chosen) leaveStopNote(dir, run.runId, reason)
+  for (const wrapper of wrappers) signalIfSame(wrapper, 'SIGTERM')
+  if (!(await waitGone(everything, graceMs))) {
+    for (const run of chosen) killChild(run)
+    if (!(await waitGone(wrappers, WRAPPER_EXIT_MS))) {
+      for (const wrapper of wrappers) signalIfSame(wrapper, 'SIGKILL')
+      await waitGone(wrappers, 200)
+    }
   }
-  // a SIGKILLed wrapper cannot remove its own record
+  // a SIGKILLed wrapper cannot remove its own record (or the note left for it)
   for (const run of chosen) {
-    if (!isSameProcess(run.wrapperPid, run.wrapperStart)) removeIfPresent(join(dir, `${run.runId}.json`))
+    if (isSameProcess(run.wrapperPid, run.wrapperStart)) continue
+    removeIfPresent(join(dir, `${run.runId}.json`))
+    removeIfPresent(join(dir, `${run.runId}.stop`))
   }
   return chosen
 }

@@ -26,6 +26,33 @@ export function baseUrlNames(mediate: Mediation): string[] {
   return [mediate.baseUrlEnv, ...(mediate.baseUrlAliases ?? [])]
 }
 
+function unmediatable(refused: string[], others: string[]): VaultError {
+  return new VaultError('INVALID_INPUT', `run --mediate: ${refused.join(', ')} cannot be mediated: no base URL variable of its SDKs is known, so its key would have to be injected`, {
+    suggestions: [
+      others.length > 0 ? `mediate the others only: ${others.map((c) => `--capability ${c}`).join(' ')}` : 'run without --mediate to inject the keys (masked in the output)',
+      'or describe the provider\'s base URL variable in a user provider (mediate: {baseUrlEnv, upstream}) with `codex-vault provider add FILE`',
+    ],
+    details: {providers: refused},
+  })
+}
+
+/**
+ * Before anything is decided or recorded: a requested capability whose provider cannot be mediated
+ * is a usage error (exit 2), whatever the grants say. Capabilities no provider offers are left to
+ * the decision, which denies them.
+ */
+export function refuseUnmediatable(capabilities: string[], catalog: Catalog): void {
+  const refused: string[] = []
+  const others: string[] = []
+  for (const capability of capabilities) {
+    const provider = catalog.byCapability(capability)
+    if (!provider) continue
+    if (provider.mediate) others.push(capability)
+    else if (!refused.includes(provider.id)) refused.push(provider.id)
+  }
+  if (refused.length > 0) throw unmediatable(refused, others)
+}
+
 export function planMediation(decision: RunDecision, catalog: Catalog): MediatedProvider[] {
   const byProvider = new Map<string, MediatedProvider>()
   const refused: string[] = []
@@ -44,16 +71,7 @@ export function planMediation(decision: RunDecision, catalog: Catalog): Mediated
       byProvider.set(item.provider, {provider: item.provider, mediate, grants: [item.grant.id], inject: [...item.inject], proxy: upstreamProxy(new URL(mediate.upstream))})
     }
   }
-  if (refused.length > 0) {
-    const capabilities = decision.allowed.filter((item) => !refused.includes(item.provider)).map((item) => item.capability)
-    throw new VaultError('INVALID_INPUT', `run --mediate: ${refused.join(', ')} cannot be mediated: no base URL variable of its SDKs is known, so its key would have to be injected`, {
-      suggestions: [
-        capabilities.length > 0 ? `mediate the others only: ${capabilities.map((c) => `--capability ${c}`).join(' ')}` : 'run without --mediate to inject the keys (masked in the output)',
-        'or describe the provider\'s base URL variable in a user provider (mediate: {baseUrlEnv, upstream}) with `codex-vault provider add FILE`',
-      ],
-      details: {providers: refused},
-    })
-  }
+  if (refused.length > 0) throw unmediatable(refused, decision.allowed.filter((item) => !refused.includes(item.provider)).map((item) => item.capability))
   const plan = [...byProvider.values()]
   for (const item of plan) {
     for (const name of baseUrlNames(item.mediate)) {

@@ -10,7 +10,9 @@ import {runsDirFor} from '../auth/paths.js'
 import {RUN_ONLY_SESSION} from '../auth/session-scope.js'
 import type {AuthenticatedVault} from '../cli/context.js'
 import {VaultError} from '../cli/errors.js'
+import {parseConcreteCapability} from '../permissions/capability.js'
 import {approveGrant} from '../permissions/grants.js'
+import {boundCapabilities} from '../registry/assets.js'
 import {wipe} from '../secrets/crypto.js'
 import {decryptSecret} from '../secrets/secret-crypto.js'
 import {type Denial, type RunDecision, authorizeRun} from './authorize.js'
@@ -20,7 +22,7 @@ import {buildChildEnv, validateInjectedEnvName} from './env.js'
 import {STOP_GRACE_MS, type GrantWatch, watchGrants} from './grant-watch.js'
 import {registerRun} from './live-runs.js'
 import {type LiveRefusal, liveRefusal} from './mediation-check.js'
-import {type MediatedProvider, planMediation} from './mediation-plan.js'
+import {type MediatedProvider, planMediation, refuseUnmediatable} from './mediation-plan.js'
 import type {Mediator} from './mediator.js'
 import {exemptMediatorFromProxies} from './proxy-env.js'
 import {resolveCommand} from './resolve-command.js'
@@ -104,7 +106,22 @@ async function decide(vault: AuthenticatedVault, request: RunRequest): Promise<R
   return decision
 }
 
+/** A malformed or wildcard --capability is a usage error (exit 2), refused before anything is decided or recorded. */
+function checkCapabilities(capabilities: string[] | undefined): void {
+  for (const capability of capabilities ?? []) parseConcreteCapability(capability)
+}
+
+/** --mediate with a provider that has no base-URL variable: exit 2 before anything is decided or recorded (README, run --mediate). */
+async function checkMediatable(vault: AuthenticatedVault, request: Pick<RunRequest, 'asset' | 'capabilities' | 'mediate'>): Promise<void> {
+  if (!request.mediate) return
+  const asset = vault.body.assets.find((candidate) => candidate.name === request.asset)
+  const requested = request.capabilities && request.capabilities.length > 0 ? request.capabilities : asset ? boundCapabilities(asset) : []
+  refuseUnmediatable(requested, await vault.catalog())
+}
+
 export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest, 'asset' | 'capabilities' | 'now' | 'mediate'>): Promise<DryRunPlan> {
+  checkCapabilities(request.capabilities)
+  await checkMediatable(vault, request)
   const catalog = await vault.catalog()
   const decision = authorizeRun(vault.body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
   const plan = planOf(decision)
@@ -117,11 +134,11 @@ export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest
  * run.stop (the decision, before its effect), says why on stderr, and ends the child: SIGTERM,
  * then SIGKILL after STOP_GRACE_MS unless it has exited by then.
  */
-function watchWhileGranted(vault: AuthenticatedVault, request: RunRequest, allowed: RunDecision, refusal: LiveRefusal, pid: number, stop: {reason?: string; killTimer?: NodeJS.Timeout}): GrantWatch {
+function watchWhileGranted(vault: AuthenticatedVault, request: RunRequest, allowed: RunDecision, refusal: LiveRefusal, pid: number, group: boolean, stop: {reason?: string; killTimer?: NodeJS.Timeout}): GrantWatch {
   const queries = allowed.allowed.map((item) => ({asset: request.asset, provider: item.provider, grants: [item.grant.id]}))
   const signal = (name: NodeJS.Signals) => {
     try {
-      process.kill(pid, name)
+      process.kill(group ? -pid : pid, name)
     } catch {}
   }
   return watchGrants({
@@ -155,6 +172,8 @@ async function recordOrWarn(vault: AuthenticatedVault, request: RunRequest, even
 
 /** Returns the exit code to leave with: the child's, or 128+N for signal N. */
 export async function runApp(vault: AuthenticatedVault, request: RunRequest): Promise<{outcome: ChildOutcome; plan: DryRunPlan}> {
+  checkCapabilities(request.capabilities)
+  await checkMediatable(vault, request)
   const commandName = basename(request.command)
   if (isRunOnly(vault) && !request.mask && !request.mediate) {
     // unmasked output is how an agent would read the key: the one reveal a run-only session must not have
@@ -260,9 +279,9 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
       outcome = await runChild({
         command: request.command, args: request.args, env, mask: request.mask && !mediator ? mask.filter((m) => m.value.length >= 4) : null,
         get stdin() { return request.stdin }, stdinFd: request.stdinFd, stdout: request.stdout, stderr: request.stderr,
-        onSpawn: (pid) => {
-          live.setChild(pid)
-          if (request.whileGranted) stop.watch = watchWhileGranted(vault, request, allowed, refusal, pid, stop)
+        onSpawn: (pid, group) => {
+          live.setChild(pid, group)
+          if (request.whileGranted) stop.watch = watchWhileGranted(vault, request, allowed, refusal, pid, group, stop)
         },
       })
     } catch (error) {
@@ -271,6 +290,8 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
     } finally {
       stop.watch?.stop()
       clearTimeout(stop.killTimer)
+      // the kill switch leaves a note before it signals: the exit record then says who ended the run
+      stop.reason ??= live.stopReason()
       live.remove()
     }
     await recordOrWarn(vault, request, {type: 'run.exit', outcome: 'ok', data: {

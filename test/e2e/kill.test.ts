@@ -13,6 +13,16 @@ import {type RunFixture, markerChild, pidExists, runFixture} from '../permission
 /** A child that writes its pid to argv[1], then idles for a minute. */
 const SLEEPER = ['node', '-e', 'require("fs").writeFileSync(process.argv[1], String(process.pid)); setTimeout(() => {}, 60000)']
 
+/** Alive and not a zombie. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0])
+  } catch {
+    return false
+  }
+}
+
 async function goneWithin(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms
   while (pidExists(pid)) {
@@ -121,5 +131,44 @@ describe('kill switch end to end', function () {
     expect(after.code, explain(after)).to.equal(7)
     const run = clean(await fx.cli(['run', '--asset', 'other', '--', ...markerChild(join(fx.markers, 'after-kill-all'))]))
     expect(run.code, explain(run)).to.equal(7)
+  })
+
+  it('a child that ignores SIGTERM is gone, with what it started, within 2 s of kill; the wrapper records run.exit and exits 137', async () => {
+    const stubborn = await runFixture({grantShop: true})
+    try {
+      const pids = join(stubborn.markers, 'pids')
+      // npm start -> node server, in miniature: a TERM-ignoring shell and the TERM-ignoring sleep it started
+      const script = `trap '' TERM; sleep 60 & echo "$$ $!" > ${pids}.tmp; mv ${pids}.tmp ${pids}; while :; do sleep 0.1; done`
+      const live = stubborn.spawn(['run', '--asset', 'shop', '--', 'sh', '-c', script], {timeoutMs: 60_000})
+      let ended: CliResult | undefined
+      void live.done.then((result) => { ended = result })
+      const deadline = Date.now() + 45_000
+      while (!existsSync(pids) && ended === undefined && Date.now() < deadline) await sleep(25)
+      if (!existsSync(pids)) throw new Error(`the stubborn child never started: ${ended ? explain(ended) : 'timed out'}`)
+      const [shell, grandchild] = readFileSync(pids, 'utf8').trim().split(' ').map(Number)
+      const started = Date.now()
+      const killing = stubborn.spawn(['kill', '--asset', 'shop', '--reason', 'stubborn'])
+      let goneAt = 0
+      const watch = (async () => {
+        // a zombie counts as gone: it can no longer act, and who reaps an orphan (init) is not ours to time
+        while ((running(shell) || running(grandchild)) && Date.now() - started < 60_000) await sleep(10)
+        goneAt = Date.now()
+      })()
+      const killed = clean(await killing.done)
+      expect(killed.code, explain(killed)).to.equal(0)
+      expect(killed.stdout).to.match(/1 live run\(s\) stopped/)
+      await watch
+      console.log(`      (TERM-ignoring child and grandchild gone ${goneAt - started} ms after \`kill\` was started, which itself took ${killed.ms} ms)`)
+      expect(goneAt - started, 'the child (or what it started) outlived the 2 s promise').to.be.lessThan(2000)
+      const wrapper = clean(await live.done)
+      expect(wrapper.signal, `the wrapper was killed itself: ${explain(wrapper)}`).to.equal(null)
+      expect(wrapper.code, explain(wrapper)).to.equal(137)
+      const tail = clean(await stubborn.cli(['audit', 'tail', '--json', '-n', '1000']))
+      const exits = (JSON.parse(tail.stdout).result.records as {type: string; data: Record<string, unknown>}[]).filter((r) => r.type === 'run.exit')
+      expect(exits, 'no run.exit record').to.have.length(1)
+      expect(exits[0].data).to.include({exitCode: 137, signal: 'SIGKILL', stoppedBecause: 'kill --asset shop: stubborn'})
+    } finally {
+      stubborn.cleanup()
+    }
   })
 })

@@ -49,7 +49,7 @@ describe('run asks for approval on a terminal', function () {
 
   it('"n" denies with exit 6 and records no grant', async () => {
     const {pane, code} = await answer('n', 'deny')
-    expect(pane).to.include('asset shop requests ai.openai.inference — approve for 1h? [y/N/duration]')
+    expect(pane).to.include('asset shop requests ai.openai.inference — approve for 8h? [y/N/duration]')
     expect(code).to.equal(6)
     expect(pane).to.include('codex-vault grant approve --asset shop --capability ai.openai.inference')
     const grants = JSON.parse((await fx.cli(['grant', 'list', '--asset', 'shop', '--all', '--json'])).stdout).result.grants

@@ -52,6 +52,16 @@ describe('findGrant', () => {
     // the most recently approved one is the one explained
     const older = grant('shop', 'ai.openai.inference', {approved: at(-DAY).toISOString(), usesLeft: 0})
     expect(findGrant(body({grants: [revoked, older]}), 'shop', 'ai.openai.inference', T0).reason).to.include('was revoked')
+    // ...unless it was used up after that: the key's last injection dates its last use
+    const usedLater = grant('shop', 'ai.openai.inference', {approved: at(-DAY).toISOString(), usesLeft: 0})
+    const withUse = body({grants: [revoked, usedLater]})
+    withUse.secrets = [{provider: 'openai', lastInjected: at(HOUR).toISOString()} as (typeof withUse.secrets)[number]]
+    const found = findGrant(withUse, 'shop', 'ai.openai.inference', at(2 * HOUR), 'openai')
+    expect(found.reason).to.equal(`grant ${usedLater.id} has no uses left`)
+    expect(found.ended).to.deep.equal({id: usedLater.id, state: 'used-up', capability: 'ai.openai.inference'})
+    // a wildcard grant is named with its pattern
+    const wild = grant('shop', '*.*.*', {revoked: T0.toISOString()})
+    expect(findGrant(body({grants: [wild]}), 'shop', 'payments.stripe.api', T0).reason).to.equal(`grant ${wild.id} (*.*.*) was revoked`)
   })
 })
 
@@ -121,7 +131,9 @@ describe('listGrants and revokeMatching', () => {
     expect(byId.grants[0].revoked).to.equal(at(1).toISOString())
 
     const byAsset = fresh()
-    expect(revokeMatching(byAsset, {asset: 'shop', now: T0})).to.have.length(3) // active, used, wildcard; `revoked` already was
+    expect(revokeMatching(byAsset, {asset: 'shop', now: T0})).to.have.length(2) // active, wildcard; `revoked` already was
+    // a used-up grant keeps how it ended: revocation is for live grants only
+    expect(byAsset.grants.find((g) => g.id === used.id)).to.include({revoked: null, usesLeft: 0})
     expect(byAsset.grants.find((g) => g.asset === 'other')!.revoked).to.equal(null)
 
     const byCapability = fresh()

@@ -87,7 +87,34 @@ describe('runtime/live-runs', function () {
     expect(killed).to.have.length(1)
     expect(isAlive(live.childPid!)).to.equal(false)
     const result = await run.done
-    expect(result.signal).to.equal('SIGKILL')
+    // the child was SIGKILLed, not its wrapper, which lived on to report it
+    expect(result.code).to.equal(137)
+    expect(readdirSync(dir)).to.deep.equal([])
+  })
+
+  it('stops a TERM-ignoring child and what it started within 2 s; the wrapper outlives it, exits 137 and learns why', async () => {
+    const pids = join(base, 'pids')
+    const outcomeFile = join(base, 'outcome.json')
+    // the shell and the sleep it starts in the background both ignore SIGTERM (an ignored signal stays ignored across exec)
+    const script = `trap '' TERM; sleep 60 & echo "$$ $!" > ${pids}.tmp; mv ${pids}.tmp ${pids}; while :; do sleep 0.1; done`
+    const run = startWrapper(base, {command: 'sh', args: ['-c', script], mask: null, runsDir: dir, outcomeFile})
+    const live = await waitForChild(dir)
+    expect(live.childGroup, 'off a terminal the child leads its own process group').to.equal(true)
+    for (let i = 0; i < 600 && !existsSync(pids); i++) await sleep(25)
+    const [shell, grandchild] = readFileSync(pids, 'utf8').trim().split(' ').map(Number)
+    expect(shell).to.equal(live.childPid)
+    const started = Date.now()
+    const killed = await terminateRuns(dir, () => true, 1200, 'kill --asset asset-a: test')
+    const took = Date.now() - started
+    expect(killed).to.have.length(1)
+    expect(isAlive(shell), 'the child survived').to.equal(false)
+    expect(isAlive(grandchild), 'what the child started survived').to.equal(false)
+    expect(took).to.be.lessThan(2000)
+    const result = await run.done
+    expect(result.code, 'the wrapper exits 128+9 for its SIGKILLed child').to.equal(137)
+    expect(result.signal).to.equal(null)
+    const outcome = JSON.parse(readFileSync(outcomeFile, 'utf8')) as {exitCode: number; signal: string; stopReason?: string}
+    expect(outcome).to.include({exitCode: 137, signal: 'SIGKILL', stopReason: 'kill --asset asset-a: test'})
     expect(readdirSync(dir)).to.deep.equal([])
   })
 
