@@ -6,7 +6,7 @@
 import path from 'node:path'
 import type {Provider} from '../secrets/providers/schema.js'
 import type {Evidence} from './evidence.js'
-import {normalisePypi, type Signatures} from './signatures.js'
+import {goPathProviders, normalisePypi, type Signatures} from './signatures.js'
 
 export interface Manifest {
   file: string
@@ -167,14 +167,7 @@ function lookup(sig: Signatures, type: ManifestType, dep: string): Provider[] {
   switch (type) {
     case 'npm': return sig.byNpm.get(dep) ?? []
     case 'requirements': case 'pyproject': case 'pipfile': return sig.byPypi.get(normalisePypi(dep)) ?? []
-    case 'gomod': {
-      const parts = dep.split('/')
-      for (let n = parts.length; n > 0; n--) {
-        const found = sig.byGo.get(parts.slice(0, n).join('/'))
-        if (found) return found
-      }
-      return []
-    }
+    case 'gomod': return goPathProviders(sig, dep)
     case 'cargo': return sig.byCargo.get(dep) ?? []
     case 'gemfile': return sig.byGem.get(dep) ?? []
     case 'composer': return sig.byComposer.get(dep.toLowerCase()) ?? []

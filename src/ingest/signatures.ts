@@ -122,7 +122,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
       add(sig.byPypi, normalisePypi(name), provider)
       add(sig.byPyModule, name.toLowerCase().replace(/-/g, '_'), provider)
     }
-    for (const name of d.go) add(sig.byGo, name, provider)
+    for (const name of d.go) add(sig.byGo, goModuleKey(name), provider)
     for (const name of d.cargo) {
       add(sig.byCargo, name, provider)
       add(sig.byOtherImport, name.replace(/-/g, '_'), provider)
@@ -135,7 +135,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
     for (const name of d.imports) {
       add(sig.byJsModule, name, provider)
       add(sig.byPyModule, name, provider)
-      add(sig.byGo, name, provider)
+      add(sig.byGo, goModuleKey(name), provider)
       add(sig.byOtherImport, name, provider)
     }
     for (const name of d.constructors) {
@@ -192,9 +192,18 @@ export function pyModuleProviders(sig: Signatures, module: string): Provider[] {
   return []
 }
 
-/** Providers for a Go import path or module path: the longest listed path prefix wins. */
+/**
+ * A Go module or import path without its major-version segments: `github.com/stripe/stripe-go/v79/customer`
+ * -> `github.com/stripe/stripe-go/customer`. Go puts a /vN suffix on every module path from v2 on, and
+ * SDKs such as stripe-go bump it every few months; the catalog lists one version, an app uses any.
+ */
+export function goModuleKey(importPath: string): string {
+  return importPath.includes('/v') ? importPath.replace(/\/v\d+(?=\/|$)/g, '') : importPath
+}
+
+/** Providers for a Go import path or module path, any major version: the longest listed path prefix wins. */
 export function goPathProviders(sig: Signatures, importPath: string): Provider[] {
-  const parts = importPath.split('/')
+  const parts = goModuleKey(importPath).split('/')
   for (let n = parts.length; n > 0; n--) {
     const found = sig.byGo.get(parts.slice(0, n).join('/'))
     if (found) return found

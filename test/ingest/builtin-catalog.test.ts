@@ -42,6 +42,23 @@ describe('ingest with the built-in catalog', () => {
     }
   })
 
+  it('detects the Go Stripe SDK at any major version, and without one', async () => {
+    const dir = makeTmp()
+    dirs.push(dir)
+    writeTree(dir, {
+      'go.mod': 'module example.com/shop\n\ngo 1.22\n\nrequire github.com/stripe/stripe-go/v79 v79.0.0\n',
+      'main.go': 'package main\n\nimport (\n\t"github.com/stripe/stripe-go/v79"\n\t"github.com/stripe/stripe-go/v79/customer"\n)\n',
+      'legacy/go.mod': 'module example.com/legacy\n\nrequire github.com/stripe/stripe-go v70.15.0+incompatible\n',
+      'legacy/main.go': 'package main\n\nimport "github.com/stripe/stripe-go"\n',
+    })
+    const scan = await scanProject({root: dir, providers})
+    expect(scan.evidence.filter((e) => e.provider === 'stripe').map((e) => `${e.file}:${e.line}:${e.kind}`)).to.deep.equal([
+      'go.mod:5:manifest-dependency', 'legacy/go.mod:3:manifest-dependency', 'legacy/main.go:3:import', 'main.go:4:import', 'main.go:5:import',
+    ])
+    const apps = resolve(scan, providers).apps.map((a) => [a.path, a.capabilities.map((c) => `${c.capability}:${c.confidence}`)])
+    expect(apps).to.deep.equal([['.', ['payments.stripe.api:required']], ['legacy', ['payments.stripe.api:required']]])
+  })
+
   it('placeholders and public values are not leaks', async () => {
     const dir = makeTmp()
     dirs.push(dir)
