@@ -17,6 +17,7 @@ import type {Provider} from '../secrets/providers/schema.js'
 import {CODE_ENV, GO_IMPORT, JS_IMPORT, matchAnchored, MODEL_ID, PHP_USE, PY_IMPORT, RB_REQUIRE, RS_USE} from './anchors.js'
 import type {KeywordHit} from './keyword-scanner.js'
 import {LONG_LINE, type LineIndex} from './lines.js'
+import {constructorEnv, jsModuleEnv, pyModuleEnv} from './sdk-env.js'
 import {goPathProviders, jsModuleProviders, pyModuleProviders, type Signatures} from './signatures.js'
 
 export type EvidenceKind = 'manifest-dependency' | 'import' | 'sdk-constructor' | 'env-reference' | 'model-id' | 'mention'
@@ -170,8 +171,9 @@ function envEvidence(out: Collector, sig: Signatures, line: number, name: string
   }
 }
 
-function importEvidence(out: Collector, line: number, providers: Provider[], detail: string): void {
-  for (const p of providers) out.push(line, 'import', p.id, 'strong', detail)
+/** `envOf` gives the env name the SDK reads by default when it is not the provider's primary one (sdk-env.ts). */
+function importEvidence(out: Collector, line: number, providers: Provider[], detail: string, envOf?: (provider: Provider) => string | undefined): void {
+  for (const p of providers) out.push(line, 'import', p.id, 'strong', detail, envOf?.(p))
 }
 
 const EXPLICIT_KEY = /api_?key|token|auth|secret|credential/i
@@ -210,7 +212,7 @@ function jsImports(input: FileInput, sig: Signatures, out: Collector, importOffs
     importOffsets.add(m.index + m[0].length - spec.length - 2)
     if (spec === 'ai') aiSdk = true
     const providers = jsModuleProviders(sig, spec)
-    if (providers.length > 0 && isCodeAt(input, m.index)) importEvidence(out, input.lines.lineOf(m.index), providers, spec)
+    if (providers.length > 0 && isCodeAt(input, m.index)) importEvidence(out, input.lines.lineOf(m.index), providers, spec, (p) => jsModuleEnv(p, spec))
   }
   return aiSdk
 }
@@ -221,7 +223,7 @@ function pyImports(input: FileInput, sig: Signatures, out: Collector): void {
     const line = input.lines.lineOf(m.index)
     const modules = m[1] ? [m[1], ...m[2].split(',').map((n) => `${m[1]}.${n.trim().split(/\s+/)[0]}`)] : m[3].split(',').map((n) => n.trim().split(/\s+/)[0])
     for (const module of modules) {
-      if (module) importEvidence(out, line, pyModuleProviders(sig, module), module)
+      if (module) importEvidence(out, line, pyModuleProviders(sig, module), module, (p) => pyModuleEnv(p, module))
     }
   }
 }
@@ -256,6 +258,7 @@ function rsUses(input: FileInput, sig: Signatures, out: Collector): void {
 
 function constructorCalls(input: FileInput, sig: Signatures, out: Collector): void {
   const {text} = input
+  const language = input.kind === 'js' || input.kind === 'py' ? input.kind : 'other'
   for (const hit of input.hits) {
     const targets = sig.byKeyword.get(hit.keyword)
     if (!targets || targets.constructors.length === 0) continue
@@ -267,7 +270,7 @@ function constructorCalls(input: FileInput, sig: Signatures, out: Collector): vo
       const args = text.slice(open + 1, open + 300).split(/\)\s*[;\n]/)[0]
       const explicit = EXPLICIT_KEY.test(args)
       for (const p of providers) {
-        out.push(input.lines.lineOf(hit.offset), 'sdk-constructor', p.id, 'strong', explicit ? `${name} (explicit key)` : name, explicit ? undefined : p.env[0])
+        out.push(input.lines.lineOf(hit.offset), 'sdk-constructor', p.id, 'strong', explicit ? `${name} (explicit key)` : name, explicit ? undefined : constructorEnv(p, name, language))
       }
     }
   }

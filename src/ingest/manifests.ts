@@ -5,7 +5,8 @@
  */
 import path from 'node:path'
 import type {Provider} from '../secrets/providers/schema.js'
-import type {Evidence} from './evidence.js'
+import {makeEvidence, type Evidence} from './evidence.js'
+import {jsModuleEnv, pypiEnv} from './sdk-env.js'
 import {goPathProviders, normalisePypi, type Signatures} from './signatures.js'
 
 export interface Manifest {
@@ -205,7 +206,8 @@ export function parseManifest(rel: string, text: string, sig: Signatures): Manif
       const key = `${dep.line}\0${p.id}`
       if (seen.has(key)) continue
       seen.add(key)
-      evidence.push({file: rel, line: dep.line, kind: 'manifest-dependency', provider: p.id, strength: 'medium', detail: dep.name})
+      const env = type === 'npm' ? jsModuleEnv(p, dep.name) : type === 'requirements' || type === 'pyproject' || type === 'pipfile' ? pypiEnv(p, dep.name) : undefined
+      evidence.push(makeEvidence(rel, dep.line, 'manifest-dependency', p.id, 'medium', dep.name, env))
     }
   }
   const manifest: Manifest = {file: rel}

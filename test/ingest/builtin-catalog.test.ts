@@ -42,6 +42,43 @@ describe('ingest with the built-in catalog', () => {
     }
   })
 
+  it("resolves the env name each SDK reads by default (@ai-sdk/google, LangChain's Google and Cohere wrappers...)", async () => {
+    const dir = makeTmp()
+    dirs.push(dir)
+    const app = (deps: string[], code: string): Record<string, string> => ({
+      'package.json': JSON.stringify({name: 'x', dependencies: Object.fromEntries(deps.map((d) => [d, '*']))}),
+      'index.ts': code,
+    })
+    const apps: Record<string, Record<string, string>> = {
+      'ai-sdk-google': app(['@ai-sdk/google', 'ai'], "import {google} from '@ai-sdk/google'\nimport {generateText} from 'ai'\nawait generateText({model: google('gemini-2.5-flash'), prompt: 'hi'})\n"),
+      'ai-sdk-google-factory': app([], "import {createGoogleGenerativeAI} from '@ai-sdk/google'\nconst google = createGoogleGenerativeAI()\n"),
+      'langchain-google': app(['@langchain/google-genai'], "import {ChatGoogleGenerativeAI} from '@langchain/google-genai'\nconst model = new ChatGoogleGenerativeAI({model: 'gemini-2.5-pro'})\n"),
+      'google-genai': app(['@google/genai'], "import {GoogleGenAI} from '@google/genai'\nconst ai = new GoogleGenAI({})\n"),
+      'ai-sdk-cohere': app(['@ai-sdk/cohere'], "import {cohere} from '@ai-sdk/cohere'\n"),
+      'cohere-sdk': app(['cohere-ai'], "import {CohereClientV2} from 'cohere-ai'\nconst co = new CohereClientV2()\n"),
+      'ai-sdk-azure': app(['@ai-sdk/azure'], "import {azure} from '@ai-sdk/azure'\n"),
+      'ai-sdk-hf': app(['@ai-sdk/huggingface'], "import {huggingface} from '@ai-sdk/huggingface'\n"),
+      'py-langchain-cohere': {'requirements.txt': 'langchain-cohere\n', 'app.py': 'from langchain_cohere import ChatCohere\nllm = ChatCohere()\n'},
+      // the env read in code wins nothing away: both names are listed (run injects the one key under each)
+      'google-both': app(['@ai-sdk/google'], "import {createGoogleGenerativeAI} from '@ai-sdk/google'\nconst g = createGoogleGenerativeAI({apiKey: process.env.GEMINI_API_KEY})\n"),
+    }
+    for (const [name, files] of Object.entries(apps)) writeTree(dir, Object.fromEntries(Object.entries(files).map(([rel, text]) => [`${name}/${rel}`, text])))
+    const resolved = resolve(await scanProject({root: dir, providers}), providers)
+    const envs = Object.fromEntries(resolved.apps.map((a) => [a.path, a.capabilities.map((c) => `${c.capability}:${c.confidence}:${c.env.join('+')}`)]))
+    expect(envs).to.deep.equal({
+      'ai-sdk-google': ['ai.google-gemini.inference:required:GOOGLE_GENERATIVE_AI_API_KEY'],
+      'ai-sdk-google-factory': ['ai.google-gemini.inference:required:GOOGLE_GENERATIVE_AI_API_KEY'],
+      'langchain-google': ['ai.google-gemini.inference:required:GOOGLE_API_KEY'],
+      'google-genai': ['ai.google-gemini.inference:required:GEMINI_API_KEY'],
+      'ai-sdk-cohere': ['ai.cohere.inference:required:COHERE_API_KEY'],
+      'cohere-sdk': ['ai.cohere.inference:required:CO_API_KEY'],
+      'ai-sdk-azure': ['ai.azure-openai.inference:required:AZURE_API_KEY'],
+      'ai-sdk-hf': ['ai.huggingface.inference:required:HUGGINGFACE_API_KEY'],
+      'py-langchain-cohere': ['ai.cohere.inference:required:COHERE_API_KEY'],
+      'google-both': ['ai.google-gemini.inference:required:GEMINI_API_KEY+GOOGLE_GENERATIVE_AI_API_KEY'],
+    })
+  })
+
   it('detects the Go Stripe SDK at any major version, and without one', async () => {
     const dir = makeTmp()
     dirs.push(dir)
