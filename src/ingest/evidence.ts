@@ -14,6 +14,7 @@
  */
 import path from 'node:path'
 import type {Provider} from '../secrets/providers/schema.js'
+import {CodeRegions} from './code-regions.js'
 import {CODE_ENV, GO_IMPORT, JS_IMPORT, matchAnchored, MODEL_ID, PHP_USE, PY_IMPORT, RB_REQUIRE, RS_USE} from './anchors.js'
 import type {KeywordHit} from './keyword-scanner.js'
 import {LONG_LINE, type LineIndex} from './lines.js'
@@ -111,6 +112,8 @@ interface FileInput {
   lines: LineIndex
   kind: FileKind
   hits: KeywordHit[]
+  /** JS/Python string literals and comments, lexed on first use (see inCode) */
+  regions?: CodeRegions
 }
 
 /**
@@ -151,6 +154,21 @@ function isCommentAt(input: FileInput, offset: number): boolean {
   const prefixes = COMMENT_PREFIXES[input.kind]
   if (prefixes.length === 0) return false
   return input.lines.lineStartsWith(offset, prefixes)
+}
+
+/**
+ * For JS/TS and Python: whether an offset is outside string literals and comments, block comments
+ * and docstrings included (the line-prefix test of isCodeAt sees only comment lines).
+ */
+function inCode(input: FileInput, offset: number): boolean {
+  if (input.kind !== 'js' && input.kind !== 'py') return true
+  input.regions ??= new CodeRegions(input.text, input.kind)
+  return input.regions.isCode(offset)
+}
+
+/** An SDK import or constructor written in a string or a comment: it shows the provider is known, not used. */
+function textEvidence(out: Collector, line: number, providers: Provider[], detail: string): void {
+  for (const p of providers) out.push(line, 'mention', p.id, 'weak', detail)
 }
 
 /** Evidence counts only in code lines of a sane length (long lines are minified or generated). */
@@ -212,7 +230,10 @@ function jsImports(input: FileInput, sig: Signatures, out: Collector, importOffs
     importOffsets.add(m.index + m[0].length - spec.length - 2)
     if (spec === 'ai') aiSdk = true
     const providers = jsModuleProviders(sig, spec)
-    if (providers.length > 0 && isCodeAt(input, m.index)) importEvidence(out, input.lines.lineOf(m.index), providers, spec, (p) => jsModuleEnv(p, spec))
+    if (providers.length === 0 || !isCodeAt(input, m.index)) continue
+    const line = input.lines.lineOf(m.index)
+    if (inCode(input, m.index)) importEvidence(out, line, providers, spec, (p) => jsModuleEnv(p, spec))
+    else textEvidence(out, line, providers, spec)
   }
   return aiSdk
 }
@@ -222,8 +243,14 @@ function pyImports(input: FileInput, sig: Signatures, out: Collector): void {
     if (input.lines.lineLength(m.index) > LONG_LINE) continue
     const line = input.lines.lineOf(m.index)
     const modules = m[1] ? [m[1], ...m[2].split(',').map((n) => `${m[1]}.${n.trim().split(/\s+/)[0]}`)] : m[3].split(',').map((n) => n.trim().split(/\s+/)[0])
+    let code: boolean | undefined
     for (const module of modules) {
-      if (module) importEvidence(out, line, pyModuleProviders(sig, module), module, (p) => pyModuleEnv(p, module))
+      const providers = module ? pyModuleProviders(sig, module) : []
+      if (providers.length === 0) continue
+      // a docstring's `from anthropic import Anthropic` is an example, not an import
+      code ??= inCode(input, m.index)
+      if (code) importEvidence(out, line, providers, module, (p) => pyModuleEnv(p, module))
+      else textEvidence(out, line, providers, module)
     }
   }
 }
@@ -264,6 +291,10 @@ function constructorCalls(input: FileInput, sig: Signatures, out: Collector): vo
     if (!targets || targets.constructors.length === 0) continue
     for (const {name, providers} of targets.constructors) {
       if (!text.startsWith(name, hit.offset) || !isConstructorCall(text, hit.offset, name.length) || !isCodeAt(input, hit.offset)) continue
+      if (!inCode(input, hit.offset)) {
+        textEvidence(out, input.lines.lineOf(hit.offset), providers, name)
+        continue
+      }
       // An explicit key argument means the SDK does not read its default variable; the env
       // reference inside the argument (if any) is evidence on its own.
       const open = text.indexOf('(', hit.offset + name.length)

@@ -146,11 +146,16 @@ describe('scan and resolve end to end (no vault, no session)', function () {
       'README.md': '# docs-only\n\nSet OPENAI_API_KEY and use the Anthropic SDK or Stripe.\n',
       'docs/guide.md': 'Call `new OpenAI()` and `new Stripe(process.env.STRIPE_SECRET_KEY)` like this.\n',
       'src/main.js': "// import OpenAI from 'openai'\n/* new Anthropic() was removed */\nexport const x = 1\n",
+      // code in a docstring, a string literal and a block comment's bare lines is text too
+      'src/helper.py': 'def helper():\n    """Example:\n\n    from anthropic import Anthropic\n    client = Anthropic()\n    """\n    return 1\n',
+      'src/help.js': 'export const help = "call new Stripe(key) in your server"\n/*\n  import Groq from "groq-sdk"\n*/\n',
     })
     const result = JSON.parse((await cli(['resolve', app, '--json'], 0)).stdout).result
     const all = result.apps.flatMap((a: {capabilities: {capability: string; confidence: string}[]}) => a.capabilities)
     expect(all.length, 'docs mentions are still reported').to.be.greaterThan(0)
     for (const item of all) expect(item.confidence, `${item.capability} from docs/comments`).to.not.equal('required')
+    const confidence = Object.fromEntries(all.map((c: {capability: string; confidence: string}) => [c.capability, c.confidence]))
+    expect(confidence).to.deep.include({'ai.anthropic.inference': 'mentioned', 'payments.stripe.api': 'mentioned', 'ai.groq.inference': 'mentioned'})
   })
 
   it('reports a planted key masked, exits 11 with --fail-on-leak, and ignores placeholders and publishable keys', async () => {
