@@ -221,6 +221,92 @@ function envReads(input: FileInput, sig: Signatures, out: Collector): void {
   }
 }
 
+const ENV_OBJECTS = ['process.env', 'import.meta.env']
+
+function isBlankChar(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13
+}
+
+/**
+ * Env names destructured from the env object: `const {OPENAI_API_KEY} = process.env`, with
+ * renames (`{OPENAI_API_KEY: key}`), defaults (`{X = 'y'}`), quoted keys and rests, over several
+ * lines too; each name is reported on its own line. Nested patterns are left alone.
+ */
+function destructuredEnvReads(input: FileInput, sig: Signatures, out: Collector): void {
+  const {text} = input
+  for (const object of ENV_OBJECTS) {
+    for (let at = text.indexOf(object); at !== -1; at = text.indexOf(object, at + object.length)) {
+      // the whole object, read as a value: not `process.env.X`, `process.env[...]`, `myprocess.env`
+      let j = at + object.length
+      if (isIdentChar(text.charCodeAt(j))) continue
+      while (isBlankChar(text.charCodeAt(j))) j++
+      const next = text.charCodeAt(j)
+      if (next === 46 || next === 91 || next === 63) continue // . [ ?.
+      if (at > 0 && (isIdentChar(text.charCodeAt(at - 1)) || text.charCodeAt(at - 1) === 46)) continue
+      // `} = ` before it (a plain assignment: not ==, =>, <=, +=...)
+      let k = at - 1
+      while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+      if (text.charCodeAt(k) !== 61 || '=!<>+-*/%&|^?:'.includes(text.charAt(k - 1))) continue
+      k--
+      while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+      if (text.charCodeAt(k) !== 125) continue // }
+      const open = text.lastIndexOf('{', k)
+      if (open === -1 || k - open > 4000 || text.slice(open + 1, k).includes('}')) continue
+      if (!isCodeAt(input, at)) continue
+      for (const {name, offset} of patternKeys(text, open + 1, k)) envEvidence(out, sig, input.lines.lineOf(offset), name, 'strong', false)
+    }
+  }
+}
+
+/** Past blanks and comments from `i`, up to `to`. */
+function skipBlanksAndComments(text: string, i: number, to: number): number {
+  while (i < to) {
+    const c = text.charCodeAt(i)
+    if (isBlankChar(c)) i++
+    else if (c === 47 && text.charCodeAt(i + 1) === 47) i = text.indexOf('\n', i) === -1 ? to : text.indexOf('\n', i)
+    else if (c === 47 && text.charCodeAt(i + 1) === 42) i = text.indexOf('*/', i) === -1 ? to : text.indexOf('*/', i) + 2
+    else break
+  }
+  return i
+}
+
+/** The keys of an object pattern's body text[from, to): `KEY`, `'KEY'`, each maybe renamed or defaulted. */
+function patternKeys(text: string, from: number, to: number): {name: string; offset: number}[] {
+  const keys: {name: string; offset: number}[] = []
+  let i = from
+  while (i < to) {
+    i = skipBlanksAndComments(text, i, to)
+    if (i >= to) break
+    const c = text.charCodeAt(i)
+    let name = ''
+    let offset = i
+    if (c === 39 || c === 34) {
+      const close = text.indexOf(text.charAt(i), i + 1)
+      if (close === -1 || close >= to) break
+      name = text.slice(i + 1, close)
+      offset = i + 1
+    } else {
+      let end = i
+      while (end < to && isIdentChar(text.charCodeAt(end))) end++
+      name = text.slice(i, end)
+    }
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) keys.push({name, offset})
+    // on to the next top-level comma, over renames and default values
+    let depth = 0
+    for (; i < to; i++) {
+      const d = text.charCodeAt(i)
+      if (d === 39 || d === 34 || d === 96) {
+        const close = text.indexOf(text.charAt(i), i + 1)
+        i = close === -1 ? to : close
+      } else if (d === 40 || d === 91 || d === 123) depth++
+      else if (d === 41 || d === 93 || d === 125) depth--
+      else if (d === 44 && depth === 0) break
+    }
+    i++
+  }
+  return keys
+}
+
 /** JS/TS imports; returns whether the Vercel AI SDK ('ai') is imported. */
 function jsImports(input: FileInput, sig: Signatures, out: Collector, importOffsets: Set<number>): boolean {
   let aiSdk = false
@@ -311,6 +397,7 @@ function codeEvidence(input: FileInput, sig: Signatures, out: Collector): {impor
   const importOffsets = new Set<number>()
   let aiSdk = false
   envReads(input, sig, out)
+  if (input.kind === 'js') destructuredEnvReads(input, sig, out)
   switch (input.kind) {
     case 'js':
       aiSdk = jsImports(input, sig, out, importOffsets)

@@ -198,6 +198,19 @@ describe('scan and resolve end to end (no vault, no session)', function () {
     expect(JSON.parse(ok.stdout).result.leaks).to.deep.equal([])
   })
 
+  it('resolves env names destructured from process.env, over one line or several', async () => {
+    const app = appDir('destructured', {
+      'package.json': '{"name": "destructured"}\n',
+      'src/config.ts': 'const { ANTHROPIC_API_KEY } = process.env;\nconst { OPENAI_API_KEY: key } = process.env\nconst {\n  GROQ_API_KEY,\n  PORT = 3000,\n} = process.env\n',
+    })
+    const {apps} = JSON.parse((await cli(['resolve', app, '--json'], 0)).stdout).result
+    expect(apps[0].capabilities.map((c: {capability: string; confidence: string; env: string[]; evidence: {line: number}[]}) => [c.capability, c.confidence, c.env, c.evidence.map((e) => e.line)])).to.deep.equal([
+      ['ai.anthropic.inference', 'required', ['ANTHROPIC_API_KEY'], [1]],
+      ['ai.groq.inference', 'required', ['GROQ_API_KEY'], [4]],
+      ['ai.openai.inference', 'required', ['OPENAI_API_KEY'], [2]],
+    ])
+  })
+
   it('splits a monorepo into its apps, each with its own capability', async () => {
     const repo = appDir('mono', {
       'package.json': '{\n  "name": "mono",\n  "private": true,\n  "workspaces": ["apps/*"]\n}\n',
