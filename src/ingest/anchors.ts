@@ -198,8 +198,9 @@ function lineStartsBefore(words: readonly string[]): (text: string) => number[] 
   }
 }
 
+/** `from m import a, b`, `from m import (a,\n b)` (the parenthesised list may span lines), `import m, n`. */
 export const PY_IMPORT = anchored(
-  /^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w., \t]+)|import[ \t]+([\w., \t]+))/gm,
+  /^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import(?:[ \t]*(\([^)]{0,4000}\)?)|[ \t]+([\w., \t]+))|import[ \t]+([\w., \t]+))/gm,
   lineStartsBefore(['from', 'import']),
 )
 export const GO_IMPORT = anchored(/^[ \t]*import[ \t]*(?:\(([^)]*)\)|(?:[\w.]+[ \t]+)?"([^"\n]+)")/gm, lineStartsBefore(['import']))

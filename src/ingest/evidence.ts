@@ -315,28 +315,95 @@ function jsImports(input: FileInput, sig: Signatures, out: Collector, importOffs
     // The specifier's offset lets the model-id pass skip 'openai/resources' and the like.
     importOffsets.add(m.index + m[0].length - spec.length - 2)
     if (spec === 'ai') aiSdk = true
-    const providers = jsModuleProviders(sig, spec)
-    if (providers.length === 0 || !isCodeAt(input, m.index)) continue
+    const found = jsModuleProviders(sig, spec)
+    if (found.length === 0 || !isCodeAt(input, m.index)) continue
     const line = input.lines.lineOf(m.index)
+    const providers = importedProviders(sig, found, jsImportedNames(input.text, m))
     if (inCode(input, m.index)) importEvidence(out, line, providers, spec, (p) => jsModuleEnv(p, spec))
     else textEvidence(out, line, providers, spec)
   }
   return aiSdk
 }
 
+/** What an import takes from its module: the module itself (`whole`) and/or names. */
+interface Imported {
+  /** a default or namespace import, a side-effect or dynamic import, a plain require, or a clause too odd to read */
+  whole: boolean
+  /** names taken by name (`{AzureOpenAI as A}` -> AzureOpenAI) */
+  names: string[]
+}
+
+const WHOLE: Imported = {whole: true, names: []}
+
+function jsImportedNames(text: string, m: RegExpExecArray): Imported {
+  const word = m[0].charCodeAt(0)
+  if (word === 102) {
+    // from: the clause between `import`/`export` and here
+    const head = Math.max(text.lastIndexOf('import', m.index), text.lastIndexOf('export', m.index))
+    if (head === -1 || m.index - head > 4000 || (head > 0 && isIdentChar(text.charCodeAt(head - 1)))) return WHOLE
+    const clause = text.slice(head + 6, m.index).replace(/\/\/[^\n]*|\/\*[^]*?\*\//g, ' ')
+    if (/[;'"`]/.test(clause)) return WHOLE
+    const open = clause.indexOf('{')
+    const close = clause.indexOf('}')
+    if (open === -1 || close < open) return WHOLE // a default or namespace import, or `export *`
+    // a default import beside the named ones takes the module too
+    const before = clause.slice(0, open).replace(/\btype\b/, '').replace(/,\s*$/, '').trim()
+    return {whole: before !== '', names: clause.slice(open + 1, close).split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s/)[0]).filter(Boolean)}
+  }
+  if (word !== 114) return WHOLE // import 'x' / import('x')
+  // require: `const {A, B: b} = require('x')`
+  let k = m.index - 1
+  while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+  if (text.charCodeAt(k) !== 61) return WHOLE
+  k--
+  while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+  if (text.charCodeAt(k) !== 125) return WHOLE
+  const open = text.lastIndexOf('{', k)
+  if (open === -1 || k - open > 2000) return WHOLE
+  return {whole: false, names: text.slice(open + 1, k).split(',').map((n) => n.trim().split(/[\s:]/)[0]).filter(Boolean)}
+}
+
+/**
+ * Which providers an import is evidence for. A module's providers, unless the names it takes are
+ * all SDK classes of other providers: `import {AzureOpenAI} from 'openai'` uses Azure OpenAI, and
+ * `from anthropic import AnthropicBedrock` uses AWS credentials, not an OpenAI or Anthropic key.
+ * Names that are no one's SDK class (types, helpers) are neutral; one of the module's own
+ * (`{OpenAI, AzureOpenAI}`) keeps it, with the others added.
+ */
+function importedProviders(sig: Signatures, module: Provider[], {whole, names}: Imported): Provider[] {
+  if (names.length === 0) return module
+  let own = whole
+  const others: Provider[] = []
+  for (const name of names) {
+    const owners = sig.byConstructor.get(name)
+    if (!owners) continue
+    if (owners.some((p) => module.includes(p))) own = true
+    else for (const p of owners) if (!others.includes(p)) others.push(p)
+  }
+  if (others.length === 0) return module
+  return own ? [...module, ...others] : others
+}
+
 function pyImports(input: FileInput, sig: Signatures, out: Collector): void {
   for (const m of matchAnchored(PY_IMPORT, input.text)) {
     if (input.lines.lineLength(m.index) > LONG_LINE) continue
     const line = input.lines.lineOf(m.index)
-    const modules = m[1] ? [m[1], ...m[2].split(',').map((n) => `${m[1]}.${n.trim().split(/\s+/)[0]}`)] : m[3].split(',').map((n) => n.trim().split(/\s+/)[0])
-    let code: boolean | undefined
+    // `from m import (a, b)`: the list may span lines and hold comments
+    const names = m[1] ? (m[2] ?? m[3]).replace(/#[^\n]*/g, '').replace(/[()]/g, '').split(',').map((n) => n.trim().split(/\s+/)[0]).filter(Boolean) : undefined
+    const modules = m[1] ? [m[1], ...names!.map((n) => `${m[1]}.${n}`)] : m[4].split(',').map((n) => n.trim().split(/\s+/)[0])
+    // Each provider once, with the first module that named it (`from openai import X` -> 'openai').
+    const found = new Map<Provider, string>()
     for (const module of modules) {
-      const providers = module ? pyModuleProviders(sig, module) : []
-      if (providers.length === 0) continue
-      // a docstring's `from anthropic import Anthropic` is an example, not an import
-      code ??= inCode(input, m.index)
-      if (code) importEvidence(out, line, providers, module, (p) => pyModuleEnv(p, module))
-      else textEvidence(out, line, providers, module)
+      if (module) for (const p of pyModuleProviders(sig, module)) if (!found.has(p)) found.set(p, module)
+    }
+    if (found.size === 0) continue
+    const providers = importedProviders(sig, [...found.keys()], names ? {whole: false, names} : WHOLE)
+    // a docstring's `from anthropic import Anthropic` is an example, not an import
+    const code = inCode(input, m.index)
+    for (const p of providers) {
+      const module = found.get(p) ?? m[1]
+      if (code) importEvidence(out, line, [p], module, (q) => pyModuleEnv(q, module))
+      else textEvidence(out, line, [p], module)
     }
   }
 }

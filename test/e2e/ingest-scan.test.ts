@@ -211,6 +211,22 @@ describe('scan and resolve end to end (no vault, no session)', function () {
     ])
   })
 
+  it('an app that imports only AzureOpenAI from openai needs Azure OpenAI, not OpenAI', async () => {
+    const app = appDir('azure-only', {
+      'requirements.txt': 'openai>=1\n',
+      'app.py': 'from openai import AzureOpenAI\nclient = AzureOpenAI()\n',
+      'web/package.json': '{"name": "web", "dependencies": {"openai": "^4"}}\n',
+      'web/index.ts': 'import { AzureOpenAI } from "openai"\nexport const client = new AzureOpenAI()\n',
+    })
+    const {apps} = JSON.parse((await cli(['resolve', app, '--json'], 0)).stdout).result
+    const caps = apps.map((a: {path: string; capabilities: {capability: string; confidence: string}[]}) => [a.path, a.capabilities.map((c) => `${c.capability}:${c.confidence}`)])
+    // the openai package is declared, but its only imports are Azure's: OpenAI is merely mentioned (not injected by default)
+    expect(caps).to.deep.equal([
+      ['.', ['ai.azure-openai.inference:required', 'ai.openai.inference:mentioned']],
+      ['web', ['ai.azure-openai.inference:required', 'ai.openai.inference:mentioned']],
+    ])
+  })
+
   it('splits a monorepo into its apps, each with its own capability', async () => {
     const repo = appDir('mono', {
       'package.json': '{\n  "name": "mono",\n  "private": true,\n  "workspaces": ["apps/*"]\n}\n',

@@ -79,6 +79,47 @@ describe('ingest with the built-in catalog', () => {
     })
   })
 
+  it("an import of only Azure classes from openai (or of AnthropicBedrock from anthropic) is not OpenAI's (Anthropic's)", async () => {
+    const dir = makeTmp()
+    dirs.push(dir)
+    const apps: Record<string, [string, string]> = {
+      'py-azure': ['app.py', 'from openai import AzureOpenAI\nclient = AzureOpenAI()\n'],
+      'py-azure-parens': ['app.py', 'from openai import (\n    AzureOpenAI,  # the Azure deployment\n    APIError,\n)\n'],
+      'py-langchain-azure': ['app.py', 'from langchain_openai import AzureChatOpenAI\n'],
+      'py-bedrock': ['app.py', 'from anthropic import AnthropicBedrock\nclient = AnthropicBedrock()\n'],
+      'ts-azure': ['index.ts', 'import { AzureOpenAI } from "openai"\nconst c = new AzureOpenAI()\n'],
+      'ts-azure-type': ['index.ts', 'import {\n  type ChatCompletion,\n  AzureOpenAI as Client,\n} from "openai"\n'],
+      'js-azure-require': ['index.js', "const { AzureOpenAI } = require('openai')\n"],
+      'ts-both': ['index.ts', 'import OpenAI, { AzureOpenAI } from "openai"\n'],
+      'ts-types-only': ['index.ts', 'import type { ChatCompletion } from "openai/resources"\n'],
+      'py-both': ['app.py', 'from openai import AzureOpenAI, OpenAI\n'],
+    }
+    for (const [name, [file, code]] of Object.entries(apps)) writeTree(dir, {[`${name}/package.json`]: '{}', [`${name}/${file}`]: code})
+    // the openai package declared but imported only for Azure: explained, so only mentioned; declared and unused: likely
+    writeTree(dir, {
+      'declared-azure/package.json': '{"dependencies": {"openai": "^4"}}', 'declared-azure/index.ts': 'import { AzureOpenAI } from "openai"\n',
+      'declared-azure-py/requirements.txt': 'openai\n', 'declared-azure-py/app.py': 'from openai import AzureOpenAI\n',
+      'declared-unused/package.json': '{"dependencies": {"openai": "^4"}}', 'declared-unused/index.ts': 'export {}\n',
+    })
+    const resolved = resolve(await scanProject({root: dir, providers}), providers)
+    const caps = Object.fromEntries(resolved.apps.map((a) => [a.path, a.capabilities.map((c) => `${c.capability}:${c.confidence}`)]))
+    expect(caps).to.deep.equal({
+      'py-azure': ['ai.azure-openai.inference:required'],
+      'py-azure-parens': ['ai.azure-openai.inference:required'],
+      'py-langchain-azure': ['ai.azure-openai.inference:required'],
+      'py-bedrock': ['ai.aws.bedrock:required'],
+      'ts-azure': ['ai.azure-openai.inference:required'],
+      'ts-azure-type': ['ai.azure-openai.inference:required'],
+      'js-azure-require': ['ai.azure-openai.inference:required'],
+      'ts-both': ['ai.azure-openai.inference:required', 'ai.openai.inference:required'],
+      'ts-types-only': ['ai.openai.inference:required'],
+      'py-both': ['ai.azure-openai.inference:required', 'ai.openai.inference:required'],
+      'declared-azure': ['ai.azure-openai.inference:required', 'ai.openai.inference:mentioned'],
+      'declared-azure-py': ['ai.azure-openai.inference:required', 'ai.openai.inference:mentioned'],
+      'declared-unused': ['ai.openai.inference:likely'],
+    })
+  })
+
   it('detects the Go Stripe SDK at any major version, and without one', async () => {
     const dir = makeTmp()
     dirs.push(dir)
