@@ -59,8 +59,10 @@ export function finishFile(ctx: TextContext, rel: string, content: Buffer, scann
   // latin1 maps bytes 1:1 to chars: the cheapest decode, and keys, env names and module names are ASCII.
   const text = content.toString('latin1')
   const lines = new LineIndex(text)
+  const kind = classifyFile(rel)
   if (hits.length > 0) {
-    const format = findFormatLeaks({rel, text, lines, hits, exampleFile: isEnvExampleName(path.posix.basename(rel))}, sig, known)
+    const code = kind === 'js' || kind === 'py' || kind === 'go' || kind === 'rb' || kind === 'php' || kind === 'rs'
+    const format = findFormatLeaks({rel, text, lines, hits, exampleFile: isEnvExampleName(path.posix.basename(rel)), code}, sig, known)
     if (format.length > 0) leaks = leaks.length > 0 ? [...leaks, ...format] : format
   }
   if (manifestType(rel)) {
@@ -69,7 +71,6 @@ export function finishFile(ctx: TextContext, rel: string, content: Buffer, scann
     if (!parsed) return {ok: true, length, evidence: NONE, leaks}
     return {ok: true, length, evidence: parsed.evidence, leaks, manifest: parsed.manifest}
   }
-  const kind = classifyFile(rel)
   const evidence = kind === 'other' ? NONE : extractEvidence({rel, text, lines, kind, hits}, sig)
   return {ok: true, length, evidence, leaks}
 }

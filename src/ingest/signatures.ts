@@ -13,8 +13,19 @@ export interface LeakRule {
   regex: RegExp
 }
 
+/**
+ * A provider credential with no key format to recognise it by (Mistral, Cohere, Azure keys, the AWS
+ * secret key...): a value is a leak when it is assigned to this env name (see leaks.ts).
+ */
+export interface AssignmentRule {
+  provider: Provider
+  env: string
+}
+
 interface KeywordTargets {
   rules: LeakRule[]
+  /** env names (the keyword, any case) whose assigned values are checked */
+  assignments: AssignmentRule[]
   mentions: Provider[]
   /** SDK constructor names (case as written) whose lowercase form is this keyword */
   constructors: {name: string; providers: Provider[]}[]
@@ -43,6 +54,8 @@ export interface Signatures {
   scanner: KeywordScanner
   byKeyword: Map<string, KeywordTargets>
   rules: LeakRule[]
+  /** whether some env name has an AssignmentRule */
+  hasAssignments: boolean
   aggregators: Provider[]
   /** each aggregator's base-URL hosts, parsed once per scan rather than once per file */
   aggregatorHosts: Map<Provider, string[]>
@@ -97,6 +110,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
     scanner: new KeywordScanner([]),
     byKeyword: new Map(),
     rules: [],
+    hasAssignments: false,
     aggregators: [],
     aggregatorHosts: new Map(),
     gatewayForAiSdk: undefined,
@@ -106,7 +120,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
   const target = (keyword: string): KeywordTargets => {
     const key = keyword.toLowerCase()
     let entry = keywordTargets.get(key)
-    if (!entry) keywordTargets.set(key, (entry = {rules: [], mentions: [], constructors: []}))
+    if (!entry) keywordTargets.set(key, (entry = {rules: [], assignments: [], mentions: [], constructors: []}))
     return entry
   }
   for (const provider of providers) {
@@ -151,6 +165,10 @@ export function compileSignatures(providers: Provider[]): Signatures {
       sig.rules.push(rule)
       for (const keyword of format.keywords) target(keyword).rules.push(rule)
     }
+    for (const env of unformattedEnv(provider)) {
+      target(env).assignments.push({provider, env})
+      sig.hasAssignments = true
+    }
     if (provider.aggregator) {
       sig.aggregators.push(provider)
       const hosts: string[] = []
@@ -170,6 +188,18 @@ export function compileSignatures(providers: Provider[]): Signatures {
   sig.byKeyword = keywordTargets
   sig.scanner = new KeywordScanner(keywordTargets.keys())
   return sig
+}
+
+/**
+ * A provider's env names that no key format covers: every one when it has no format at all, else
+ * those not named by a format's `env` (a format without `env` covers them all). A credential file's
+ * env holds a path, not a key.
+ */
+export function unformattedEnv(provider: Provider): string[] {
+  if (provider.credentialFile) return []
+  if (provider.keyFormats.some((f) => f.env === undefined)) return []
+  const covered = new Set(provider.keyFormats.map((f) => f.env))
+  return provider.env.filter((env) => !covered.has(env))
 }
 
 /** Providers for a JS/TS module specifier: exact, then its package name ('@scope/pkg' or 'pkg'). */

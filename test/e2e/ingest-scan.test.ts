@@ -227,6 +227,31 @@ describe('scan and resolve end to end (no vault, no session)', function () {
     ])
   })
 
+  it('reports Mistral and Cohere keys in .env by the name they are assigned to, masked, and fails on them', async () => {
+    const withDigit = (length: number): string => {
+      for (;;) {
+        const value = randomFrom(ALNUM, length)
+        if (/[0-9]/.test(value) && /[A-Za-z]/.test(value) && !isPlaceholder(value)) return value
+      }
+    }
+    const mistral = withDigit(32)
+    const cohere = withDigit(40)
+    const app = appDir('no-prefix-keys', {
+      'package.json': '{"name": "no-prefix-keys", "dependencies": {"@mistralai/mistralai": "1", "cohere-ai": "7"}}\n',
+      '.env': `MISTRAL_API_KEY=${mistral}\nCO_API_KEY=${cohere}\n`,
+      '.env.example': 'MISTRAL_API_KEY=your-key-here\nCO_API_KEY=\n',
+    })
+    const failing = await cli(['scan', app, '--fail-on-leak'], 11, [mistral, cohere])
+    expect(failing.stdout).to.include(`.env:1  env-assignment (mistral)  ${mistral.slice(0, 8)}…(32)`)
+    expect(failing.stdout).to.include(`.env:2  env-assignment (cohere)  ${cohere.slice(0, 8)}…(40)`)
+    expect(failing.stderr).to.match(/^codex-vault: 2 hard-coded secret\(s\) found/m)
+    const {leaks} = JSON.parse((await cli(['resolve', app, '--json'], 0, [mistral, cohere])).stdout).result
+    expect(leaks).to.deep.equal([
+      {file: '.env', line: 1, rule: 'env-assignment', provider: 'mistral', preview: `${mistral.slice(0, 8)}…(32)`},
+      {file: '.env', line: 2, rule: 'env-assignment', provider: 'cohere', preview: `${cohere.slice(0, 8)}…(40)`},
+    ])
+  })
+
   it('splits a monorepo into its apps, each with its own capability', async () => {
     const repo = appDir('mono', {
       'package.json': '{\n  "name": "mono",\n  "private": true,\n  "workspaces": ["apps/*"]\n}\n',

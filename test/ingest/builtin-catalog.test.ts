@@ -1,5 +1,7 @@
 /** The scanner against the real built-in catalog (src/secrets/providers/builtin.ts). */
+import crypto from 'node:crypto'
 import {expect} from 'chai'
+import {isPlaceholder, maskPreview} from '../../src/ingest/leaks.js'
 import {resolve} from '../../src/ingest/resolver.js'
 import {scanProject} from '../../src/ingest/scan.js'
 import {loadCatalog} from '../../src/secrets/providers/catalog.js'
@@ -135,6 +137,72 @@ describe('ingest with the built-in catalog', () => {
     ])
     const apps = resolve(scan, providers).apps.map((a) => [a.path, a.capabilities.map((c) => `${c.capability}:${c.confidence}`)])
     expect(apps).to.deep.equal([['.', ['payments.stripe.api:required']], ['legacy', ['payments.stripe.api:required']]])
+  })
+
+  describe('keys with no format of their own (Mistral, Cohere, the AWS secret key...), found by assignment', () => {
+    const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+    /** A random key (letters and digits, both present), never a placeholder by chance. */
+    const key = (length: number, alphabet = ALNUM): string => {
+      for (;;) {
+        const value = [...crypto.randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join('')
+        if (/[0-9]/.test(value) && /[A-Za-z]/.test(value) && !isPlaceholder(value)) return value
+      }
+    }
+
+    it('reports values assigned to their env names in .env, YAML, shell, docs and code, masked', async () => {
+      const dir = makeTmp()
+      dirs.push(dir)
+      const mistral = key(32)
+      const cohere = key(40)
+      const cohere2 = key(40)
+      const aws = key(40, `${ALNUM}+/`)
+      const files: Record<string, string> = {
+        '.env': `# keys\nMISTRAL_API_KEY=${mistral}\nCO_API_KEY=${cohere}\nexport COHERE_API_KEY="${cohere2}"\nAWS_SECRET_ACCESS_KEY=${aws}\n`,
+        'compose.yaml': `services:\n  app:\n    environment:\n      MISTRAL_API_KEY: ${mistral}\n      - CO_API_KEY=${cohere}\n`,
+        'settings.py': `import os\nos.environ["MISTRAL_API_KEY"] = "${mistral}"\nkey = os.getenv("CO_API_KEY", '${cohere}')\nclass S:\n    mistral_api_key: str = "${mistral}"\n`,
+        'config.ts': `export const env = {\n  CO_API_KEY: '${cohere}',\n  "MISTRAL_API_KEY": \`${mistral}\`,\n}\nprocess.env.MY_MISTRAL_API_KEY = '${mistral}'\n`,
+        'README.md': `Run with \`MISTRAL_API_KEY=${mistral} npm start\`.\n`,
+      }
+      writeTree(dir, files)
+      const scan = await scanProject({root: dir, providers})
+      const found = scan.leaks.map((l) => `${l.file}:${l.line}:${l.rule}:${l.provider}`)
+      expect(found).to.deep.equal([
+        '.env:2:env-assignment:mistral', '.env:3:env-assignment:cohere', '.env:4:env-assignment:cohere', '.env:5:env-assignment:aws',
+        'README.md:1:env-assignment:mistral',
+        'compose.yaml:4:env-assignment:mistral', 'compose.yaml:5:env-assignment:cohere',
+        'config.ts:2:env-assignment:cohere', 'config.ts:3:env-assignment:mistral', 'config.ts:5:env-assignment:mistral',
+        'settings.py:2:env-assignment:mistral', 'settings.py:3:env-assignment:cohere', 'settings.py:5:env-assignment:mistral',
+      ])
+      const previews = new Set([mistral, cohere, cohere2, aws].map(maskPreview))
+      for (const leak of scan.leaks) expect(previews.has(leak.preview), leak.preview).to.equal(true)
+      const json = JSON.stringify(scan)
+      for (const value of [mistral, cohere, cohere2, aws]) expect(json).to.not.include(value)
+    })
+
+    it('leaves alone placeholders, references, code identifiers, other names and values that matched a format', async () => {
+      const dir = makeTmp()
+      dirs.push(dir)
+      const mistral = key(32)
+      const anthropic = `sk-ant-api03-${key(93, `${ALNUM}_-`)}AA`
+      writeTree(dir, {
+        '.env.example': 'MISTRAL_API_KEY=your-mistral-api-key-here\nCO_API_KEY=\nCOHERE_API_KEY=${COHERE_API_KEY}\nAZURE_API_KEY=<azure key>\n',
+        '.env': `MISTRAL_API_KEY=MISTRAL_API_KEY_FROM_VAULT_2\nCO_API_KEY=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1\nDECO_API_KEY=${key(40)}\nCO_API_KEY_FILE=/run/secrets/co_api_key_2024\nMISTRAL_API_KEY=short1\nAZURE_OPENAI_API_KEY=${anthropic}\n`,
+        'app.py': `MISTRAL_API_KEY = os.environ["MISTRAL_KEY_V2"]\nCO_API_KEY = settings.cohere_key_2024_prod\nif MISTRAL_API_KEY == "${mistral}": pass\n`,
+        'app.ts': 'const MISTRAL_API_KEY = process.env.MISTRAL_API_KEY_PROD2\nconst CO_API_KEY = loadKeyFromVault2024Prod()\nconst keys = [CO_API_KEY, AnotherValue12345678901234]\n',
+      })
+      const scan = await scanProject({root: dir, providers})
+      // the Anthropic key assigned to an Azure name is reported once, by its own format
+      expect(scan.leaks.map((l) => `${l.file}:${l.line}:${l.rule}`)).to.deep.equal(['.env:6:anthropic-api-key'])
+    })
+
+    it('reports a stored value once, as vault-secret', async () => {
+      const dir = makeTmp()
+      dirs.push(dir)
+      const mistral = key(32)
+      writeTree(dir, {'.env': `MISTRAL_API_KEY=${mistral}\n`})
+      const scan = await scanProject({root: dir, providers, knownValues: [{value: mistral, label: 'mistral:MISTRAL_API_KEY'}]})
+      expect(scan.leaks.map((l) => `${l.line}:${l.rule}:${l.provider}`)).to.deep.equal(['1:vault-secret:mistral:MISTRAL_API_KEY'])
+    })
   })
 
   it('placeholders and public values are not leaks', async () => {
