@@ -217,45 +217,36 @@ function isIdentChar(c: number): boolean {
 function envReads(input: FileInput, sig: Signatures, out: Collector): void {
   for (const m of matchAnchored(CODE_ENV, input.text)) {
     if (!isCodeAt(input, m.index)) continue
-    envEvidence(out, sig, input.lines.lineOf(m.index), m[1] ?? m[2] ?? m[3], 'strong', false)
+    const name = m[1] ?? m[2] ?? m[3]
+    if (name !== undefined) envEvidence(out, sig, input.lines.lineOf(m.index), name, 'strong', false)
+    else if (input.kind === 'js') destructuredEnvReads(input, sig, out, m.index)
   }
 }
-
-const ENV_OBJECTS = ['process.env', 'import.meta.env']
 
 function isBlankChar(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13
 }
 
 /**
- * Env names destructured from the env object: `const {OPENAI_API_KEY} = process.env`, with
- * renames (`{OPENAI_API_KEY: key}`), defaults (`{X = 'y'}`), quoted keys and rests, over several
- * lines too; each name is reported on its own line. Nested patterns are left alone.
+ * Env names destructured from the env object read whole at `at` (a CODE_ENV match with no name):
+ * `const {OPENAI_API_KEY} = process.env`, with renames (`{OPENAI_API_KEY: key}`), defaults
+ * (`{X = 'y'}`), quoted keys and rests, over several lines too; each name is reported on its own
+ * line. Nested patterns are left alone.
  */
-function destructuredEnvReads(input: FileInput, sig: Signatures, out: Collector): void {
+function destructuredEnvReads(input: FileInput, sig: Signatures, out: Collector, at: number): void {
   const {text} = input
-  for (const object of ENV_OBJECTS) {
-    for (let at = text.indexOf(object); at !== -1; at = text.indexOf(object, at + object.length)) {
-      // the whole object, read as a value: not `process.env.X`, `process.env[...]`, `myprocess.env`
-      let j = at + object.length
-      if (isIdentChar(text.charCodeAt(j))) continue
-      while (isBlankChar(text.charCodeAt(j))) j++
-      const next = text.charCodeAt(j)
-      if (next === 46 || next === 91 || next === 63) continue // . [ ?.
-      if (at > 0 && (isIdentChar(text.charCodeAt(at - 1)) || text.charCodeAt(at - 1) === 46)) continue
-      // `} = ` before it (a plain assignment: not ==, =>, <=, +=...)
-      let k = at - 1
-      while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
-      if (text.charCodeAt(k) !== 61 || '=!<>+-*/%&|^?:'.includes(text.charAt(k - 1))) continue
-      k--
-      while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
-      if (text.charCodeAt(k) !== 125) continue // }
-      const open = text.lastIndexOf('{', k)
-      if (open === -1 || k - open > 4000 || text.slice(open + 1, k).includes('}')) continue
-      if (!isCodeAt(input, at)) continue
-      for (const {name, offset} of patternKeys(text, open + 1, k)) envEvidence(out, sig, input.lines.lineOf(offset), name, 'strong', false)
-    }
-  }
+  // the object itself, not `myprocess.env` or `x.process.env`
+  if (at > 0 && (isIdentChar(text.charCodeAt(at - 1)) || text.charCodeAt(at - 1) === 46)) return
+  // `} = ` before it (a plain assignment: not ==, =>, <=, +=...)
+  let k = at - 1
+  while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+  if (text.charCodeAt(k) !== 61 || '=!<>+-*/%&|^?:'.includes(text.charAt(k - 1))) return
+  k--
+  while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+  if (text.charCodeAt(k) !== 125) return // }
+  const open = text.lastIndexOf('{', k)
+  if (open === -1 || k - open > 4000 || text.slice(open + 1, k).includes('}')) return
+  for (const {name, offset} of patternKeys(text, open + 1, k)) envEvidence(out, sig, input.lines.lineOf(offset), name, 'strong', false)
 }
 
 /** Past blanks and comments from `i`, up to `to`. */
@@ -464,7 +455,6 @@ function codeEvidence(input: FileInput, sig: Signatures, out: Collector): {impor
   const importOffsets = new Set<number>()
   let aiSdk = false
   envReads(input, sig, out)
-  if (input.kind === 'js') destructuredEnvReads(input, sig, out)
   switch (input.kind) {
     case 'js':
       aiSdk = jsImports(input, sig, out, importOffsets)
