@@ -9,6 +9,7 @@ import path from 'node:path'
 import {classifyFile, extractEvidence, isEnvExampleName, type Evidence} from './evidence.js'
 import type {KeywordHit} from './keyword-scanner.js'
 import {findFormatLeaks, findKnownValueLeaks, type Leak, type PreparedKnownValue} from './leaks.js'
+import {isLeakOnlyPath} from './leak-only.js'
 import {LineIndex} from './lines.js'
 import {manifestType, parseManifest, type Manifest} from './manifests.js'
 import {readCandidate, type SkipReason} from './read.js'
@@ -32,7 +33,8 @@ export interface FileContext extends ByteContext {
 
 export type FileOutcome =
   | {ok: false; reason: SkipReason; detail?: string}
-  | {ok: true; length: number; evidence: Evidence[]; leaks: Leak[]; manifest?: Manifest}
+  /** leakOnly: build output or minified, checked for leaks only (leak-only.ts) */
+  | {ok: true; length: number; evidence: Evidence[]; leaks: Leak[]; manifest?: Manifest; leakOnly?: true}
 
 /** The byte half's findings: all the text half needs besides the bytes themselves. */
 export type Scanned =
@@ -65,6 +67,7 @@ export function finishFile(ctx: TextContext, rel: string, content: Buffer, scann
     const format = findFormatLeaks({rel, text, lines, hits, exampleFile: isEnvExampleName(path.posix.basename(rel)), code}, sig, known)
     if (format.length > 0) leaks = leaks.length > 0 ? [...leaks, ...format] : format
   }
+  if (isLeakOnlyPath(rel)) return {ok: true, length, evidence: NONE, leaks, leakOnly: true}
   if (manifestType(rel)) {
     // package.json and friends hold no code; requirements.txt and Gemfile are handled as manifests only.
     const parsed = parseManifest(rel, content.toString('utf8'), sig)

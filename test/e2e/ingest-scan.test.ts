@@ -252,6 +252,58 @@ describe('scan and resolve end to end (no vault, no session)', function () {
     ])
   })
 
+  it('checks committed build output for leaks, lists what it could not read, and says so with --fail-on-leak', async () => {
+    const bundled = plantedAnthropicKey()
+    const buried = plantedAnthropicKey()
+    const ignored = plantedAnthropicKey()
+    const keys = [bundled, buried, ignored]
+    const big = `${'// padding\n'.repeat(300_000)}export const k = '${buried}'\n`
+    const app = appDir('skips', {
+      'package.json': '{"name": "skips", "dependencies": {"openai": "4"}}\n',
+      'src/index.js': "import OpenAI from 'openai'\nexport const c = new OpenAI()\n",
+      'dist/bundle.js': `import OpenAI from 'openai';new OpenAI();const k='${bundled}'\n`,
+      'big.js': big,
+      'data.js': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(`'${buried}'`)]),
+      'pkg/.gitignore': 'dist/\n',
+      'pkg/dist/out.js': `const k = '${ignored}'\n`,
+    })
+    const preview = (key: string): string => `${key.slice(0, 8)}…(108)`
+
+    const text = await cli(['scan', app, '--fail-on-leak'], 11, keys)
+    expect(text.stdout).to.include(`LEAK dist/bundle.js:1  anthropic-api-key (anthropic)  ${preview(bundled)}`)
+    expect(text.stdout).to.not.include('pkg/dist')
+    expect(text.stdout).to.match(/^not scanned: 2 \(1 too large, 1 binary\)$/m)
+    expect(text.stdout).to.match(/SKIP big\.js {2}too large \(3\.\d MiB\)/)
+    expect(text.stdout).to.match(/SKIP data\.js {2}binary/)
+    expect(text.stdout).to.match(/^4 files \(1 checked for leaks only: build output, minified\),/m)
+    expect(text.stderr).to.include('codex-vault: warning: --fail-on-leak: 2 file(s) that could hold a hard-coded secret were not checked: '
+      + '1 over the 2 MiB size limit (raise it with --max-file-size); 1 binary (never searched): big.js, data.js')
+    expect(text.stderr).to.match(/^codex-vault: 1 hard-coded secret\(s\) found/m)
+
+    const failing = JSON.parse((await cli(['scan', app, '--fail-on-leak', '--json'], 11, keys)).stdout)
+    expect(failing.warnings).to.have.length(1)
+    expect(failing.warnings[0]).to.match(/^--fail-on-leak: 2 file\(s\) that could hold a hard-coded secret were not checked/)
+
+    const {stats, evidence} = JSON.parse((await cli(['scan', app, '--json'], 0, keys)).stdout).result
+    expect(stats).to.deep.include({files: 4, leakOnly: 1, skipped: 2, skippedByReason: {'too-large': 1, binary: 1}})
+    expect(stats.skippedList).to.deep.equal([{file: 'big.js', reason: 'too-large', detail: `${big.length} bytes`}, {file: 'data.js', reason: 'binary'}])
+    expect(evidence.filter((e: {file: string}) => e.file.startsWith('dist/'))).to.deep.equal([])
+
+    // a bigger limit reads big.js: its key is found, and only the binary file is left to warn about
+    const bigger = await cli(['scan', app, '--fail-on-leak', '--max-file-size', '4M'], 11, keys)
+    expect(bigger.stdout).to.include(`LEAK big.js:300001  anthropic-api-key (anthropic)  ${preview(buried)}`)
+    expect(bigger.stderr).to.include('--fail-on-leak: 1 file(s) that could hold a hard-coded secret were not checked: 1 binary (never searched): data.js')
+
+    // no leak found, files unread: still exit 0, with the warning (resolve too)
+    const clean = appDir('skips-clean', {'package.json': '{"name": "c"}\n', 'big.txt': 'x'.repeat(3 * 1024 * 1024)})
+    const passing = await cli(['scan', clean, '--fail-on-leak'], 0)
+    expect(passing.stderr).to.include('--fail-on-leak: 1 file(s) that could hold a hard-coded secret were not checked: 1 over the 2 MiB size limit')
+    const resolved = await cli(['resolve', clean, '--fail-on-leak'], 0)
+    expect(resolved.stderr).to.include('--fail-on-leak: 1 file(s) that could hold a hard-coded secret were not checked')
+    expect((await cli(['scan', clean], 0)).stderr).to.not.include('warning')
+    expect((await cli(['scan', clean, '--max-file-size', 'huge'], 2)).stderr).to.match(/^codex-vault: --max-file-size: "huge" is not a size/m)
+  })
+
   it('splits a monorepo into its apps, each with its own capability', async () => {
     const repo = appDir('mono', {
       'package.json': '{\n  "name": "mono",\n  "private": true,\n  "workspaces": ["apps/*"]\n}\n',
