@@ -381,7 +381,7 @@ function pyImports(input: FileInput, sig: Signatures, out: Collector): void {
     const line = input.lines.lineOf(m.index)
     // `from m import (a, b)`: the list may span lines and hold comments
     const names = m[1] ? (m[2] ?? m[3]).replace(/#[^\n]*/g, '').replace(/[()]/g, '').split(',').map((n) => n.trim().split(/\s+/)[0]).filter(Boolean) : undefined
-    const modules = m[1] ? [m[1], ...names!.map((n) => `${m[1]}.${n}`)] : m[4].split(',').map((n) => n.trim().split(/\s+/)[0])
+    const modules = names ? [m[1], ...names.map((n) => `${m[1]}.${n}`)] : m[4].split(',').map((n) => n.trim().split(/\s+/)[0])
     // Each provider once, with the first module that named it (`from openai import X` -> 'openai').
     const found = new Map<Provider, string>()
     for (const module of modules) {
