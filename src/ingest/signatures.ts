@@ -225,7 +225,7 @@ export function pyModuleProviders(sig: Signatures, module: string): Provider[] {
 /**
  * A Go module or import path without its major-version segments: `github.com/stripe/stripe-go/v79/customer`
  * -> `github.com/stripe/stripe-go/customer`. Go puts a /vN suffix on every module path from v2 on, and
- * SDKs such as stripe-go bump it every few months; the catalog lists one version, an app uses any.
+ * SDKs such as stripe-go bump it often (v76 to v82 in a few years); the catalog lists one version, an app uses any.
  */
 export function goModuleKey(importPath: string): string {
   return importPath.includes('/v') ? importPath.replace(/\/v\d+(?=\/|$)/g, '') : importPath

@@ -445,7 +445,7 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
     detect: {
       npm: ['stripe'],
       pypi: ['stripe'],
-      // Go paths match whatever their /vN major-version suffix (stripe-go is at v8x, bumped yearly).
+      // Go paths match whatever their /vN major-version suffix (stripe-go changes it often).
       go: ['github.com/stripe/stripe-go'],
       cargo: ['async-stripe'],
       gem: ['stripe'],
