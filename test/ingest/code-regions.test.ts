@@ -1,3 +1,4 @@
+import crypto from 'node:crypto'
 import {expect} from 'chai'
 import {CodeRegions, type CodeLanguage} from '../../src/ingest/code-regions.js'
 import {classifyFile, extractEvidence, type Evidence} from '../../src/ingest/evidence.js'
@@ -54,6 +55,24 @@ describe('ingest code regions (strings and comments)', () => {
       check('py', `def f():\n    """Example:\n\n    ⟪from⟫ anthropic import Anthropic\n    client = ⟪Anthropic⟫()\n    """\n    ⟦return⟧ '#' # ⟪note⟫\nx = r'⟪\\d⟫' + b"⟪b⟫" + f"{⟦Anthropic⟧()}"\ny = '''⟪a⟫\n⟪b⟫'''; ⟦z⟧ = 1\n`, backwards)
     }
     check('py', "s = 'don\\'t ⟪x⟫' ⟦y⟧\nt = \"unterminated ⟪u⟫\n⟦next⟧")
+  })
+})
+
+describe('ingest code regions: incremental lexing', () => {
+  const PIECES = ['a', ' ', '\n', '/', '//', '/*', '*/', '*', "'", '"', '`', '${', '{', '}', '(', ')', '\\', '[', ']', '#', "'''", '"""', 'return', 'f', 'r', 'x = ', '=', ',', 'import x', 'new OpenAI()']
+  const random = (n: number): string => Array.from(crypto.randomBytes(n), (b) => PIECES[b % PIECES.length]).join('')
+
+  it('answers the same whatever the order of the questions, on random text, without hanging', () => {
+    for (const language of ['js', 'py'] as const) {
+      for (let round = 0; round < 300; round++) {
+        const text = random(1 + (round % 60))
+        const inOrder = new CodeRegions(text, language)
+        const expected = Array.from({length: text.length + 1}, (_, i) => inOrder.isCode(i))
+        const shuffled = new CodeRegions(text, language)
+        const offsets = Array.from({length: text.length + 1}, (_, i) => i).sort(() => crypto.randomInt(3) - 1)
+        for (const i of offsets) expect(shuffled.isCode(i), `${language} ${JSON.stringify(text)} at ${i}`).to.equal(expected[i])
+      }
+    }
   })
 })
 
