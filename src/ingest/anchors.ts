@@ -167,9 +167,14 @@ function modelIdStarts(text: string): number[] {
   return starts
 }
 
-/** Env reads in code, across languages; the three groups are the three syntaxes. */
+/**
+ * Env reads in code, across languages; the three groups are the three syntaxes. A match with none
+ * of them is JS's env object read whole (`process.env` or `import.meta.env` followed by no `.`, `[`
+ * or `?`), where a destructuring pattern may name the variables (evidence.ts). The fourth
+ * alternative needs no finder of its own: it starts where the first does.
+ */
 export const CODE_ENV = anchored(
-  /(?:process\.env|import\.meta\.env)\.([A-Za-z_][A-Za-z0-9_]*)|(?:process\.env|os\.environ|\bENV|\$_ENV|\$_SERVER)\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]|(?:Deno\.env\.get|os\.environ\.get|os\.getenv|os\.Getenv|os\.LookupEnv|env::var(?:_os)?|ENV\.fetch|\bgetenv|\benv)\s*\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]/g,
+  /(?:process\.env|import\.meta\.env)\.([A-Za-z_][A-Za-z0-9_]*)|(?:process\.env|os\.environ|\bENV|\$_ENV|\$_SERVER)\s*\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\]|(?:Deno\.env\.get|os\.environ\.get|os\.getenv|os\.Getenv|os\.LookupEnv|env::var(?:_os)?|ENV\.fetch|\bgetenv|\benv)\s*\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]|(?:process\.env|import\.meta\.env)(?![\w$]|\s*[.[?])/g,
   envStarts,
 )
 export const JS_IMPORT = anchored(/(?<![\w$.])(?:from|import|require)\s*\(?\s*['"]([^'"\n]{1,200})['"]/g, jsImportStarts)
@@ -198,8 +203,9 @@ function lineStartsBefore(words: readonly string[]): (text: string) => number[] 
   }
 }
 
+/** `from m import a, b`, `from m import (a,\n b)` (the parenthesised list may span lines), `import m, n`. */
 export const PY_IMPORT = anchored(
-  /^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([\w., \t]+)|import[ \t]+([\w., \t]+))/gm,
+  /^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import(?:[ \t]*(\([^)]{0,4000}\)?)|[ \t]+([\w., \t]+))|import[ \t]+([\w., \t]+))/gm,
   lineStartsBefore(['from', 'import']),
 )
 export const GO_IMPORT = anchored(/^[ \t]*import[ \t]*(?:\(([^)]*)\)|(?:[\w.]+[ \t]+)?"([^"\n]+)")/gm, lineStartsBefore(['import']))

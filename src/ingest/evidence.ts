@@ -14,9 +14,11 @@
  */
 import path from 'node:path'
 import type {Provider} from '../secrets/providers/schema.js'
+import {CodeRegions} from './code-regions.js'
 import {CODE_ENV, GO_IMPORT, JS_IMPORT, matchAnchored, MODEL_ID, PHP_USE, PY_IMPORT, RB_REQUIRE, RS_USE} from './anchors.js'
 import type {KeywordHit} from './keyword-scanner.js'
 import {LONG_LINE, type LineIndex} from './lines.js'
+import {constructorEnv, jsModuleEnv, pyModuleEnv} from './sdk-env.js'
 import {goPathProviders, jsModuleProviders, pyModuleProviders, type Signatures} from './signatures.js'
 
 export type EvidenceKind = 'manifest-dependency' | 'import' | 'sdk-constructor' | 'env-reference' | 'model-id' | 'mention'
@@ -110,6 +112,8 @@ interface FileInput {
   lines: LineIndex
   kind: FileKind
   hits: KeywordHit[]
+  /** JS/Python string literals and comments, lexed on first use (see inCode) */
+  regions?: CodeRegions
 }
 
 /**
@@ -152,6 +156,21 @@ function isCommentAt(input: FileInput, offset: number): boolean {
   return input.lines.lineStartsWith(offset, prefixes)
 }
 
+/**
+ * For JS/TS and Python: whether an offset is outside string literals and comments, block comments
+ * and docstrings included (the line-prefix test of isCodeAt sees only comment lines).
+ */
+function inCode(input: FileInput, offset: number): boolean {
+  if (input.kind !== 'js' && input.kind !== 'py') return true
+  input.regions ??= new CodeRegions(input.text, input.kind)
+  return input.regions.isCode(offset)
+}
+
+/** An SDK import or constructor written in a string or a comment: it shows the provider is known, not used. */
+function textEvidence(out: Collector, line: number, providers: Provider[], detail: string): void {
+  for (const p of providers) out.push(line, 'mention', p.id, 'weak', detail)
+}
+
 /** Evidence counts only in code lines of a sane length (long lines are minified or generated). */
 function isCodeAt(input: FileInput, offset: number): boolean {
   return input.lines.lineLength(offset) <= LONG_LINE && !isCommentAt(input, offset)
@@ -170,8 +189,9 @@ function envEvidence(out: Collector, sig: Signatures, line: number, name: string
   }
 }
 
-function importEvidence(out: Collector, line: number, providers: Provider[], detail: string): void {
-  for (const p of providers) out.push(line, 'import', p.id, 'strong', detail)
+/** `envOf` gives the env name the SDK reads by default when it is not the provider's primary one (sdk-env.ts). */
+function importEvidence(out: Collector, line: number, providers: Provider[], detail: string, envOf?: (provider: Provider) => string | undefined): void {
+  for (const p of providers) out.push(line, 'import', p.id, 'strong', detail, envOf?.(p))
 }
 
 const EXPLICIT_KEY = /api_?key|token|auth|secret|credential/i
@@ -197,8 +217,85 @@ function isIdentChar(c: number): boolean {
 function envReads(input: FileInput, sig: Signatures, out: Collector): void {
   for (const m of matchAnchored(CODE_ENV, input.text)) {
     if (!isCodeAt(input, m.index)) continue
-    envEvidence(out, sig, input.lines.lineOf(m.index), m[1] ?? m[2] ?? m[3], 'strong', false)
+    const name = m[1] ?? m[2] ?? m[3]
+    if (name !== undefined) envEvidence(out, sig, input.lines.lineOf(m.index), name, 'strong', false)
+    else if (input.kind === 'js') destructuredEnvReads(input, sig, out, m.index)
   }
+}
+
+function isBlankChar(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13
+}
+
+/**
+ * Env names destructured from the env object read whole at `at` (a CODE_ENV match with no name):
+ * `const {OPENAI_API_KEY} = process.env`, with renames (`{OPENAI_API_KEY: key}`), defaults
+ * (`{X = 'y'}`), quoted keys and rests, over several lines too; each name is reported on its own
+ * line. Nested patterns are left alone.
+ */
+function destructuredEnvReads(input: FileInput, sig: Signatures, out: Collector, at: number): void {
+  const {text} = input
+  // the object itself, not `myprocess.env` or `x.process.env`
+  if (at > 0 && (isIdentChar(text.charCodeAt(at - 1)) || text.charCodeAt(at - 1) === 46)) return
+  // `} = ` before it (a plain assignment: not ==, =>, <=, +=...)
+  let k = at - 1
+  while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+  if (text.charCodeAt(k) !== 61 || '=!<>+-*/%&|^?:'.includes(text.charAt(k - 1))) return
+  k--
+  while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+  if (text.charCodeAt(k) !== 125) return // }
+  const open = text.lastIndexOf('{', k)
+  if (open === -1 || k - open > 4000 || text.slice(open + 1, k).includes('}')) return
+  for (const {name, offset} of patternKeys(text, open + 1, k)) envEvidence(out, sig, input.lines.lineOf(offset), name, 'strong', false)
+}
+
+/** Past blanks and comments from `i`, up to `to`. */
+function skipBlanksAndComments(text: string, i: number, to: number): number {
+  while (i < to) {
+    const c = text.charCodeAt(i)
+    if (isBlankChar(c)) i++
+    else if (c === 47 && text.charCodeAt(i + 1) === 47) i = text.indexOf('\n', i) === -1 ? to : text.indexOf('\n', i)
+    else if (c === 47 && text.charCodeAt(i + 1) === 42) i = text.indexOf('*/', i) === -1 ? to : text.indexOf('*/', i) + 2
+    else break
+  }
+  return i
+}
+
+/** The keys of an object pattern's body text[from, to): `KEY`, `'KEY'`, each maybe renamed or defaulted. */
+function patternKeys(text: string, from: number, to: number): {name: string; offset: number}[] {
+  const keys: {name: string; offset: number}[] = []
+  let i = from
+  while (i < to) {
+    i = skipBlanksAndComments(text, i, to)
+    if (i >= to) break
+    const c = text.charCodeAt(i)
+    let name = ''
+    let offset = i
+    if (c === 39 || c === 34) {
+      const close = text.indexOf(text.charAt(i), i + 1)
+      if (close === -1 || close >= to) break
+      name = text.slice(i + 1, close)
+      offset = i + 1
+    } else {
+      let end = i
+      while (end < to && isIdentChar(text.charCodeAt(end))) end++
+      name = text.slice(i, end)
+    }
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) keys.push({name, offset})
+    // on to the next top-level comma, over renames and default values
+    let depth = 0
+    for (; i < to; i++) {
+      const d = text.charCodeAt(i)
+      if (d === 39 || d === 34 || d === 96) {
+        const close = text.indexOf(text.charAt(i), i + 1)
+        i = close === -1 ? to : close
+      } else if (d === 40 || d === 91 || d === 123) depth++
+      else if (d === 41 || d === 93 || d === 125) depth--
+      else if (d === 44 && depth === 0) break
+    }
+    i++
+  }
+  return keys
 }
 
 /** JS/TS imports; returns whether the Vercel AI SDK ('ai') is imported. */
@@ -209,19 +306,95 @@ function jsImports(input: FileInput, sig: Signatures, out: Collector, importOffs
     // The specifier's offset lets the model-id pass skip 'openai/resources' and the like.
     importOffsets.add(m.index + m[0].length - spec.length - 2)
     if (spec === 'ai') aiSdk = true
-    const providers = jsModuleProviders(sig, spec)
-    if (providers.length > 0 && isCodeAt(input, m.index)) importEvidence(out, input.lines.lineOf(m.index), providers, spec)
+    const found = jsModuleProviders(sig, spec)
+    if (found.length === 0 || !isCodeAt(input, m.index)) continue
+    const line = input.lines.lineOf(m.index)
+    const providers = importedProviders(sig, found, jsImportedNames(input.text, m))
+    if (inCode(input, m.index)) importEvidence(out, line, providers, spec, (p) => jsModuleEnv(p, spec))
+    else textEvidence(out, line, providers, spec)
   }
   return aiSdk
+}
+
+/** What an import takes from its module: the module itself (`whole`) and/or names. */
+interface Imported {
+  /** a default or namespace import, a side-effect or dynamic import, a plain require, or a clause too odd to read */
+  whole: boolean
+  /** names taken by name (`{AzureOpenAI as A}` -> AzureOpenAI) */
+  names: string[]
+}
+
+const WHOLE: Imported = {whole: true, names: []}
+
+function jsImportedNames(text: string, m: RegExpExecArray): Imported {
+  const word = m[0].charCodeAt(0)
+  if (word === 102) {
+    // from: the clause between `import`/`export` and here
+    const head = Math.max(text.lastIndexOf('import', m.index), text.lastIndexOf('export', m.index))
+    if (head === -1 || m.index - head > 4000 || (head > 0 && isIdentChar(text.charCodeAt(head - 1)))) return WHOLE
+    const clause = text.slice(head + 6, m.index).replace(/\/\/[^\n]*|\/\*[^]*?\*\//g, ' ')
+    if (/[;'"`]/.test(clause)) return WHOLE
+    const open = clause.indexOf('{')
+    const close = clause.indexOf('}')
+    if (open === -1 || close < open) return WHOLE // a default or namespace import, or `export *`
+    // a default import beside the named ones takes the module too
+    const before = clause.slice(0, open).replace(/\btype\b/, '').replace(/,\s*$/, '').trim()
+    return {whole: before !== '', names: clause.slice(open + 1, close).split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s/)[0]).filter(Boolean)}
+  }
+  if (word !== 114) return WHOLE // import 'x' / import('x')
+  // require: `const {A, B: b} = require('x')`
+  let k = m.index - 1
+  while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+  if (text.charCodeAt(k) !== 61) return WHOLE
+  k--
+  while (k >= 0 && isBlankChar(text.charCodeAt(k))) k--
+  if (text.charCodeAt(k) !== 125) return WHOLE
+  const open = text.lastIndexOf('{', k)
+  if (open === -1 || k - open > 2000) return WHOLE
+  return {whole: false, names: text.slice(open + 1, k).split(',').map((n) => n.trim().split(/[\s:]/)[0]).filter(Boolean)}
+}
+
+/**
+ * Which providers an import is evidence for. A module's providers, unless the names it takes are
+ * all SDK classes of other providers: `import {AzureOpenAI} from 'openai'` uses Azure OpenAI, and
+ * `from anthropic import AnthropicBedrock` uses AWS credentials, not an OpenAI or Anthropic key.
+ * Names that are no one's SDK class (types, helpers) are neutral; one of the module's own
+ * (`{OpenAI, AzureOpenAI}`) keeps it, with the others added.
+ */
+function importedProviders(sig: Signatures, module: Provider[], {whole, names}: Imported): Provider[] {
+  if (names.length === 0) return module
+  let own = whole
+  const others: Provider[] = []
+  for (const name of names) {
+    const owners = sig.byConstructor.get(name)
+    if (!owners) continue
+    if (owners.some((p) => module.includes(p))) own = true
+    else for (const p of owners) if (!others.includes(p)) others.push(p)
+  }
+  if (others.length === 0) return module
+  return own ? [...module, ...others] : others
 }
 
 function pyImports(input: FileInput, sig: Signatures, out: Collector): void {
   for (const m of matchAnchored(PY_IMPORT, input.text)) {
     if (input.lines.lineLength(m.index) > LONG_LINE) continue
     const line = input.lines.lineOf(m.index)
-    const modules = m[1] ? [m[1], ...m[2].split(',').map((n) => `${m[1]}.${n.trim().split(/\s+/)[0]}`)] : m[3].split(',').map((n) => n.trim().split(/\s+/)[0])
+    // `from m import (a, b)`: the list may span lines and hold comments
+    const names = m[1] ? (m[2] ?? m[3]).replace(/#[^\n]*/g, '').replace(/[()]/g, '').split(',').map((n) => n.trim().split(/\s+/)[0]).filter(Boolean) : undefined
+    const modules = names ? [m[1], ...names.map((n) => `${m[1]}.${n}`)] : m[4].split(',').map((n) => n.trim().split(/\s+/)[0])
+    // Each provider once, with the first module that named it (`from openai import X` -> 'openai').
+    const found = new Map<Provider, string>()
     for (const module of modules) {
-      if (module) importEvidence(out, line, pyModuleProviders(sig, module), module)
+      if (module) for (const p of pyModuleProviders(sig, module)) if (!found.has(p)) found.set(p, module)
+    }
+    if (found.size === 0) continue
+    const providers = importedProviders(sig, [...found.keys()], names ? {whole: false, names} : WHOLE)
+    // a docstring's `from anthropic import Anthropic` is an example, not an import
+    const code = inCode(input, m.index)
+    for (const p of providers) {
+      const module = found.get(p) ?? m[1]
+      if (code) importEvidence(out, line, [p], module, (q) => pyModuleEnv(q, module))
+      else textEvidence(out, line, [p], module)
     }
   }
 }
@@ -256,18 +429,23 @@ function rsUses(input: FileInput, sig: Signatures, out: Collector): void {
 
 function constructorCalls(input: FileInput, sig: Signatures, out: Collector): void {
   const {text} = input
+  const language = input.kind === 'js' || input.kind === 'py' ? input.kind : 'other'
   for (const hit of input.hits) {
     const targets = sig.byKeyword.get(hit.keyword)
     if (!targets || targets.constructors.length === 0) continue
     for (const {name, providers} of targets.constructors) {
       if (!text.startsWith(name, hit.offset) || !isConstructorCall(text, hit.offset, name.length) || !isCodeAt(input, hit.offset)) continue
+      if (!inCode(input, hit.offset)) {
+        textEvidence(out, input.lines.lineOf(hit.offset), providers, name)
+        continue
+      }
       // An explicit key argument means the SDK does not read its default variable; the env
       // reference inside the argument (if any) is evidence on its own.
       const open = text.indexOf('(', hit.offset + name.length)
       const args = text.slice(open + 1, open + 300).split(/\)\s*[;\n]/)[0]
       const explicit = EXPLICIT_KEY.test(args)
       for (const p of providers) {
-        out.push(input.lines.lineOf(hit.offset), 'sdk-constructor', p.id, 'strong', explicit ? `${name} (explicit key)` : name, explicit ? undefined : p.env[0])
+        out.push(input.lines.lineOf(hit.offset), 'sdk-constructor', p.id, 'strong', explicit ? `${name} (explicit key)` : name, explicit ? undefined : constructorEnv(p, name, language))
       }
     }
   }

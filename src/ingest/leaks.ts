@@ -130,6 +130,67 @@ interface FileText {
   lines: LineIndex
   hits: KeywordHit[]
   exampleFile: boolean
+  /** code (JS, Python, Go...): a value assigned to an env name must be a quoted literal (see findAssignedLeaks) */
+  code?: boolean
+}
+
+/** The rule id of a value found by assignment to a provider's env name rather than by its format. */
+export const ASSIGNMENT_RULE = 'env-assignment'
+
+/**
+ * After an env name: an optional closing quote and `]` (`os.environ["X"]`, `{"X": ...}`), an
+ * optional type annotation (`x: str =`), the operator, then the value, quoted or bare. The value
+ * is a single token of key characters, 20 to 512 long, ending where key characters do.
+ */
+const ASSIGNMENT = /(["'`]?\]?)[ \t]*(?::[ \t]*[A-Za-z_][\w.[\]| ]{0,40}?[ \t]*=(?![=>])|=>|:=|=(?![=>])|:|,)[ \t]*(["'`]?)([A-Za-z0-9+/=_.-]{20,512})\2(?![A-Za-z0-9+/=_.-])/y
+
+/**
+ * Values that name something instead of being a key: ENV_NAMES_LIKE_THIS, dotted.identifiers and
+ * paths (`/run/secrets/x`, `./keys/y`: a folder in lower case first; a base64 key may start with '/').
+ */
+const REFERENCE_LIKE = /^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|(?:\.{1,2}|~)?\/[a-z0-9_.-]+\/.*)$/
+
+function isAsciiLetterOrDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+}
+
+/**
+ * Context leaks: a key-like value assigned to an env name whose provider has no key format for it
+ * (research/scan-rules.md: Mistral and Cohere keys have no prefix; gitleaks finds Cohere keys the
+ * same way). `MISTRAL_API_KEY=...` in a .env file, `CO_API_KEY: ...` in YAML, `"MISTRAL_API_KEY":
+ * "..."`, `os.environ["X"] = "..."`, `getenv("X", "...")`, `mistral_api_key: str = "..."`. With no
+ * format to vouch for it the value must look random: long (20+), letters and digits, entropy 3.5
+ * bits a character or more (placeholders, references and paths are not keys).
+ */
+function findAssignedLeaks(file: FileText, sig: Signatures, known: PreparedKnownValue[], taken: Set<number>): Leak[] {
+  const leaks: Leak[] = []
+  const {text} = file
+  for (const hit of file.hits) {
+    const targets = sig.byKeyword.get(hit.keyword)
+    if (!targets || targets.assignments.length === 0) continue
+    // the env name as a whole identifier, or the end of one (`MY_MISTRAL_API_KEY`)
+    const before = hit.offset > 0 ? text.charCodeAt(hit.offset - 1) : 32
+    if (isAsciiLetterOrDigit(before)) continue
+    const after = hit.offset + hit.keyword.length
+    const next = text.charCodeAt(after)
+    if (isAsciiLetterOrDigit(next) || next === 95) continue
+    ASSIGNMENT.lastIndex = after
+    const m = ASSIGNMENT.exec(text)
+    if (!m) continue
+    const [, nameQuote, valueQuote, value] = m
+    const separator = m[0].slice(nameQuote.length).trimStart().charAt(0)
+    // `"X", "value"` is an argument list (getenv's default); a bare `X, value` is not an assignment
+    if (separator === ',' && (nameQuote === '' || valueQuote === '')) continue
+    if (file.code && valueQuote === '') continue
+    const start = m.index + m[0].length - value.length - valueQuote.length
+    if (taken.has(start) || isKnownValue(value, known) || REFERENCE_LIKE.test(value)) continue
+    if (!/[0-9]/.test(value) || !/[A-Za-z]/.test(value) || shannonEntropy(value) < 3.5 || isPlaceholder(value, file.exampleFile)) continue
+    taken.add(start)
+    for (const {provider} of targets.assignments) {
+      leaks.push({file: file.rel, line: file.lines.lineOf(start), rule: ASSIGNMENT_RULE, provider: provider.id, preview: maskPreview(value)})
+    }
+  }
+  return leaks
 }
 
 /** Runs only the rules whose keywords were hit, only in windows around the hits. */
@@ -150,6 +211,8 @@ export function findFormatLeaks(file: FileText, sig: Signatures, known: Prepared
   }
   const leaks: Leak[] = []
   const seen = new Set<string>()
+  /** where format matches start: such a value is judged by its format, never again by assignment */
+  const taken = new Set<number>()
   for (const [rule, list] of windows) {
     for (const [start, end] of list) {
       const slice = file.text.slice(start, end)
@@ -160,6 +223,7 @@ export function findFormatLeaks(file: FileText, sig: Signatures, known: Prepared
         const key = `${rule.id}\0${offset}`
         if (seen.has(key)) continue
         seen.add(key)
+        taken.add(offset)
         if (isPublicValue(value, rule) || isKnownValue(value, known)) continue
         if (value.includes('://') ? isHarmlessUrl(value) : isPlaceholder(value, file.exampleFile)) continue
         // A shared format (an AIza key may be Maps or Firebase; any JWT looks alike) names no provider.
@@ -167,6 +231,10 @@ export function findFormatLeaks(file: FileText, sig: Signatures, known: Prepared
         leaks.push({file: file.rel, line: file.lines.lineOf(offset), rule: rule.id, provider, preview: maskPreview(value)})
       }
     }
+  }
+  if (sig.hasAssignments) {
+    const assigned = findAssignedLeaks(file, sig, known, taken)
+    if (assigned.length > 0) return leaks.length > 0 ? [...leaks, ...assigned] : assigned
   }
   return leaks
 }

@@ -5,8 +5,9 @@
  */
 import path from 'node:path'
 import type {Provider} from '../secrets/providers/schema.js'
-import type {Evidence} from './evidence.js'
-import {normalisePypi, type Signatures} from './signatures.js'
+import {makeEvidence, type Evidence} from './evidence.js'
+import {jsModuleEnv, pypiEnv} from './sdk-env.js'
+import {goPathProviders, normalisePypi, type Signatures} from './signatures.js'
 
 export interface Manifest {
   file: string
@@ -167,14 +168,7 @@ function lookup(sig: Signatures, type: ManifestType, dep: string): Provider[] {
   switch (type) {
     case 'npm': return sig.byNpm.get(dep) ?? []
     case 'requirements': case 'pyproject': case 'pipfile': return sig.byPypi.get(normalisePypi(dep)) ?? []
-    case 'gomod': {
-      const parts = dep.split('/')
-      for (let n = parts.length; n > 0; n--) {
-        const found = sig.byGo.get(parts.slice(0, n).join('/'))
-        if (found) return found
-      }
-      return []
-    }
+    case 'gomod': return goPathProviders(sig, dep)
     case 'cargo': return sig.byCargo.get(dep) ?? []
     case 'gemfile': return sig.byGem.get(dep) ?? []
     case 'composer': return sig.byComposer.get(dep.toLowerCase()) ?? []
@@ -212,7 +206,8 @@ export function parseManifest(rel: string, text: string, sig: Signatures): Manif
       const key = `${dep.line}\0${p.id}`
       if (seen.has(key)) continue
       seen.add(key)
-      evidence.push({file: rel, line: dep.line, kind: 'manifest-dependency', provider: p.id, strength: 'medium', detail: dep.name})
+      const env = type === 'npm' ? jsModuleEnv(p, dep.name) : type === 'requirements' || type === 'pyproject' || type === 'pipfile' ? pypiEnv(p, dep.name) : undefined
+      evidence.push(makeEvidence(rel, dep.line, 'manifest-dependency', p.id, 'medium', dep.name, env))
     }
   }
   const manifest: Manifest = {file: rel}

@@ -13,6 +13,8 @@ import {scanProject, type ScanResult} from './scan.js'
 export interface ProjectScanOptions {
   path: string
   vault?: AuthenticatedVault
+  /** files over this size are not read (skipped 'too-large'); default DEFAULT_MAX_FILE_BYTES */
+  maxFileBytes?: number
   onProgress?: (progress: {files: number; bytes: number}) => void
 }
 
@@ -24,7 +26,7 @@ export async function scanWithCatalog(options: ProjectScanOptions): Promise<Scan
     for (const record of vault.body.secrets) knownValues.push({value: decryptSecret(vault.header.vaultId, vault.keys, record), label: `${record.provider}:${record.env}`})
   }
   try {
-    return await scanProject({root: options.path, providers: catalog.providers, knownValues, onProgress: options.onProgress})
+    return await scanProject({root: options.path, providers: catalog.providers, knownValues, maxFileBytes: options.maxFileBytes, onProgress: options.onProgress})
   } finally {
     for (const known of knownValues) if (Buffer.isBuffer(known.value)) wipe(known.value)
   }

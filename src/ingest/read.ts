@@ -4,7 +4,14 @@
  */
 import fs from 'node:fs'
 
-export type SkipReason = 'symlink' | 'not-regular' | 'unreadable' | 'too-large' | 'binary' | 'minified'
+/**
+ * Why a file or folder was not scanned. Folders are reported with a trailing '/'.
+ * 'dependencies': a dependency folder (node_modules, vendor, .venv, venv) that no ignore file covers.
+ */
+export type SkipReason = 'symlink' | 'not-regular' | 'unreadable' | 'too-large' | 'binary' | 'dependencies'
+
+/** Skips of files that could hold a hard-coded key, unseen: what `--fail-on-leak` must warn about. */
+export const UNCHECKED_REASONS: ReadonlySet<SkipReason> = new Set(['too-large', 'unreadable', 'binary'])
 
 export type ReadResult = {ok: true; length: number} | {ok: false; reason: SkipReason; detail?: string}
 

@@ -55,9 +55,31 @@ function appOf(file: string, folders: Map<string, string | undefined>): string {
   return dir
 }
 
-function confidenceOf(items: Evidence[]): Confidence {
+/**
+ * The npm or Python package an import detail or a dependency name stands for: 'openai/resources',
+ * 'openai.types', 'OpenAI' -> 'openai'. Go paths ('github.com/...') are kept whole.
+ */
+function packageKey(name: string): string {
+  if (/^[^/]*\.[^/]*\//.test(name)) return name
+  const scoped = name.startsWith('@')
+  const end = name.slice(scoped ? name.indexOf('/') + 1 : 0).search(/[/.]/)
+  const top = end === -1 ? name : name.slice(0, end + (scoped ? name.indexOf('/') + 1 : 0))
+  return top.toLowerCase().replace(/-/g, '_')
+}
+
+/**
+ * A dependency whose imports in this app all went to other providers (`openai` imported only for
+ * its AzureOpenAI class) says nothing more about its own provider: that evidence is explained.
+ */
+function explainedBy(imports: Map<string, Set<string>>, provider: string, e: Evidence): boolean {
+  if (e.kind !== 'manifest-dependency' || e.detail === undefined) return false
+  const users = imports.get(packageKey(e.detail))
+  return users !== undefined && !users.has(provider)
+}
+
+function confidenceOf(items: Evidence[], provider: string, imports: Map<string, Set<string>>): Confidence {
   if (items.some((e) => e.strength === 'strong')) return 'required'
-  if (items.some((e) => e.strength === 'medium')) return 'likely'
+  if (items.some((e) => e.strength === 'medium' && !explainedBy(imports, provider, e))) return 'likely'
   return 'mentioned'
 }
 
@@ -78,6 +100,17 @@ export function resolve(scan: ScanResult, providers: Provider[]): ResolveResult 
   const apps: ResolvedApp[] = []
   for (const [appPath, perApp] of groups) {
     const capabilities: ResolvedCapability[] = []
+    // package -> the providers its imports in this app were evidence for
+    const imports = new Map<string, Set<string>>()
+    for (const [providerId, items] of perApp) {
+      for (const e of items) {
+        if (e.kind !== 'import' || e.detail === undefined) continue
+        const key = packageKey(e.detail)
+        let users = imports.get(key)
+        if (!users) imports.set(key, (users = new Set()))
+        users.add(providerId)
+      }
+    }
     for (const [providerId, items] of perApp) {
       const provider = byId.get(providerId)!
       const referenced = new Set(items.map((e) => e.env).filter((env): env is string => env !== undefined))
@@ -94,7 +127,7 @@ export function resolve(scan: ScanResult, providers: Provider[]): ResolveResult 
       capabilities.push({
         capability: provider.capabilities[0],
         provider: provider.id,
-        confidence: confidenceOf(items),
+        confidence: confidenceOf(items, providerId, imports),
         env: env.length > 0 ? env : [provider.env[0]],
         evidence,
       })

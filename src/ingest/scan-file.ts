@@ -9,6 +9,7 @@ import path from 'node:path'
 import {classifyFile, extractEvidence, isEnvExampleName, type Evidence} from './evidence.js'
 import type {KeywordHit} from './keyword-scanner.js'
 import {findFormatLeaks, findKnownValueLeaks, type Leak, type PreparedKnownValue} from './leaks.js'
+import {isLeakOnlyPath} from './leak-only.js'
 import {LineIndex} from './lines.js'
 import {manifestType, parseManifest, type Manifest} from './manifests.js'
 import {readCandidate, type SkipReason} from './read.js'
@@ -32,7 +33,8 @@ export interface FileContext extends ByteContext {
 
 export type FileOutcome =
   | {ok: false; reason: SkipReason; detail?: string}
-  | {ok: true; length: number; evidence: Evidence[]; leaks: Leak[]; manifest?: Manifest}
+  /** leakOnly: build output or minified, checked for leaks only (leak-only.ts) */
+  | {ok: true; length: number; evidence: Evidence[]; leaks: Leak[]; manifest?: Manifest; leakOnly?: true}
 
 /** The byte half's findings: all the text half needs besides the bytes themselves. */
 export type Scanned =
@@ -59,17 +61,19 @@ export function finishFile(ctx: TextContext, rel: string, content: Buffer, scann
   // latin1 maps bytes 1:1 to chars: the cheapest decode, and keys, env names and module names are ASCII.
   const text = content.toString('latin1')
   const lines = new LineIndex(text)
+  const kind = classifyFile(rel)
   if (hits.length > 0) {
-    const format = findFormatLeaks({rel, text, lines, hits, exampleFile: isEnvExampleName(path.posix.basename(rel))}, sig, known)
+    const code = kind === 'js' || kind === 'py' || kind === 'go' || kind === 'rb' || kind === 'php' || kind === 'rs'
+    const format = findFormatLeaks({rel, text, lines, hits, exampleFile: isEnvExampleName(path.posix.basename(rel)), code}, sig, known)
     if (format.length > 0) leaks = leaks.length > 0 ? [...leaks, ...format] : format
   }
+  if (isLeakOnlyPath(rel)) return {ok: true, length, evidence: NONE, leaks, leakOnly: true}
   if (manifestType(rel)) {
     // package.json and friends hold no code; requirements.txt and Gemfile are handled as manifests only.
     const parsed = parseManifest(rel, content.toString('utf8'), sig)
     if (!parsed) return {ok: true, length, evidence: NONE, leaks}
     return {ok: true, length, evidence: parsed.evidence, leaks, manifest: parsed.manifest}
   }
-  const kind = classifyFile(rel)
   const evidence = kind === 'other' ? NONE : extractEvidence({rel, text, lines, kind, hits}, sig)
   return {ok: true, length, evidence, leaks}
 }

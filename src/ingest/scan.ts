@@ -1,7 +1,7 @@
 /**
  * scanProject: walk -> per file (known values, keyword prefilter, leaks, evidence, manifests).
  * One reusable read buffer per thread and a bounded number of files in flight keep memory flat
- * with tree size; only the findings (and at most MAX_SKIPPED_LISTED skip records) accumulate.
+ * with tree size; only the findings (and at most 2 x MAX_SKIPPED_LISTED skip records) accumulate.
  *
  * Small trees are scanned on the calling thread. Once a scan has seen PARALLEL_AFTER files or
  * bytes, worker threads (scan-pool.ts) join in: the calling thread walks and hands out batches of
@@ -24,6 +24,7 @@ import type {Manifest} from './manifests.js'
 import {analyzeFile, internEvidence, makeIntern, type FileContext, type FileOutcome} from './scan-file.js'
 import type {Batch, ScanPool, WorkerInit} from './scan-pool.js'
 import {compileSignatures} from './signatures.js'
+import {UNCHECKED_REASONS} from './read.js'
 import {DEFAULT_MAX_FILE_BYTES, walkProject, type SkipReason} from './walk.js'
 
 export interface ScanOptions {
@@ -51,12 +52,20 @@ export interface ScanResult {
   leaks: Leak[]
   manifests: Manifest[]
   stats: {
+    /** files read and scanned, leakOnly ones included */
     files: number
     bytes: number
-    /** the first MAX_SKIPPED_LISTED skips, in walk order */
+    /** of `files`, those checked for leaks only: build output, minified files and source maps */
+    leakOnly: number
+    /**
+     * at most MAX_SKIPPED_LISTED skips, in walk order: those of files that could hold a key
+     * (UNCHECKED_REASONS) first, then the others
+     */
     skipped: {file: string; reason: SkipReason; detail?: string}[]
     /** all skips, including those beyond the list */
     skippedTotal: number
+    /** all skips by reason (reasons with none left out) */
+    skippedByReason: Partial<Record<SkipReason, number>>
     ms: number
   }
 }
@@ -73,6 +82,8 @@ export const PARALLEL_AFTER = {files: 2000, bytes: 32 * 1024 * 1024}
 const BATCH_FILES = 32
 
 interface SkipRecord {
+  /** 0 for a file that could hold a key (UNCHECKED_REASONS), 1 otherwise: the list keeps 0s first */
+  rank: number
   seq: number
   file: string
   reason: SkipReason
@@ -128,7 +139,7 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
   const parallelAfter = options.parallelAfter ?? PARALLEL_AFTER
   const known = prepareKnownValues(options.knownValues)
   const ctx: FileContext = {sig: compileSignatures(options.providers), known, buffer: Buffer.allocUnsafe(maxFileBytes), maxFileBytes}
-  const result: ScanResult = {root, evidence: [], leaks: [], manifests: [], stats: {files: 0, bytes: 0, skipped: [], skippedTotal: 0, ms: 0}}
+  const result: ScanResult = {root, evidence: [], leaks: [], manifests: [], stats: {files: 0, bytes: 0, leakOnly: 0, skipped: [], skippedTotal: 0, skippedByReason: {}, ms: 0}}
   const {stats} = result
   // Findings repeat a few strings many times, and must not keep file texts alive (see makeIntern).
   const intern = makeIntern()
@@ -138,12 +149,15 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
     return outcome
   }
 
-  // Skips come back out of walk order from workers: keep the lowest sequence numbers only.
+  // Skips come back out of walk order from workers: keep the best ranked, then lowest sequence numbers only.
   let skips: SkipRecord[] = []
+  const byRank = (a: SkipRecord, b: SkipRecord): number => a.rank - b.rank || a.seq - b.seq
   const skip = (seq: number, file: string, reason: SkipReason, detail?: string): void => {
     stats.skippedTotal++
-    skips.push(detail ? {seq, file, reason, detail} : {seq, file, reason})
-    if (skips.length >= 2 * MAX_SKIPPED_LISTED) skips = skips.sort((a, b) => a.seq - b.seq).slice(0, MAX_SKIPPED_LISTED)
+    stats.skippedByReason[reason] = (stats.skippedByReason[reason] ?? 0) + 1
+    const rank = UNCHECKED_REASONS.has(reason) ? 0 : 1
+    skips.push(detail ? {rank, seq, file, reason, detail} : {rank, seq, file, reason})
+    if (skips.length >= 2 * MAX_SKIPPED_LISTED) skips = skips.sort(byRank).slice(0, MAX_SKIPPED_LISTED)
   }
   /** Records one file's outcome; true when progress was reported (time to let the event loop run). */
   const record = (seq: number, rel: string, outcome: FileOutcome): boolean => {
@@ -153,6 +167,7 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
     }
     stats.files++
     stats.bytes += outcome.length
+    if (outcome.leakOnly) stats.leakOnly++
     for (const e of outcome.evidence) result.evidence.push(e)
     for (const l of outcome.leaks) result.leaks.push(l)
     if (outcome.manifest) result.manifests.push(outcome.manifest)
@@ -239,8 +254,9 @@ export async function scanProject(options: ScanOptions): Promise<ScanResult> {
     if (shared) new Uint8Array(shared).fill(0)
   }
   stats.skipped = skips
-    .sort((a, b) => a.seq - b.seq)
+    .sort(byRank)
     .slice(0, MAX_SKIPPED_LISTED)
+    .sort((a, b) => a.seq - b.seq)
     .map(({file, reason, detail}) => (detail ? {file, reason, detail} : {file, reason}))
   result.evidence.sort(compareEvidence)
   result.leaks.sort(compareLeaks)

@@ -13,8 +13,19 @@ export interface LeakRule {
   regex: RegExp
 }
 
+/**
+ * A provider credential with no key format to recognise it by (Mistral, Cohere, Azure keys, the AWS
+ * secret key...): a value is a leak when it is assigned to this env name (see leaks.ts).
+ */
+export interface AssignmentRule {
+  provider: Provider
+  env: string
+}
+
 interface KeywordTargets {
   rules: LeakRule[]
+  /** env names (the keyword, any case) whose assigned values are checked */
+  assignments: AssignmentRule[]
   mentions: Provider[]
   /** SDK constructor names (case as written) whose lowercase form is this keyword */
   constructors: {name: string; providers: Provider[]}[]
@@ -43,6 +54,8 @@ export interface Signatures {
   scanner: KeywordScanner
   byKeyword: Map<string, KeywordTargets>
   rules: LeakRule[]
+  /** whether some env name has an AssignmentRule */
+  hasAssignments: boolean
   aggregators: Provider[]
   /** each aggregator's base-URL hosts, parsed once per scan rather than once per file */
   aggregatorHosts: Map<Provider, string[]>
@@ -97,6 +110,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
     scanner: new KeywordScanner([]),
     byKeyword: new Map(),
     rules: [],
+    hasAssignments: false,
     aggregators: [],
     aggregatorHosts: new Map(),
     gatewayForAiSdk: undefined,
@@ -106,7 +120,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
   const target = (keyword: string): KeywordTargets => {
     const key = keyword.toLowerCase()
     let entry = keywordTargets.get(key)
-    if (!entry) keywordTargets.set(key, (entry = {rules: [], mentions: [], constructors: []}))
+    if (!entry) keywordTargets.set(key, (entry = {rules: [], assignments: [], mentions: [], constructors: []}))
     return entry
   }
   for (const provider of providers) {
@@ -122,7 +136,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
       add(sig.byPypi, normalisePypi(name), provider)
       add(sig.byPyModule, name.toLowerCase().replace(/-/g, '_'), provider)
     }
-    for (const name of d.go) add(sig.byGo, name, provider)
+    for (const name of d.go) add(sig.byGo, goModuleKey(name), provider)
     for (const name of d.cargo) {
       add(sig.byCargo, name, provider)
       add(sig.byOtherImport, name.replace(/-/g, '_'), provider)
@@ -135,7 +149,7 @@ export function compileSignatures(providers: Provider[]): Signatures {
     for (const name of d.imports) {
       add(sig.byJsModule, name, provider)
       add(sig.byPyModule, name, provider)
-      add(sig.byGo, name, provider)
+      add(sig.byGo, goModuleKey(name), provider)
       add(sig.byOtherImport, name, provider)
     }
     for (const name of d.constructors) {
@@ -150,6 +164,10 @@ export function compileSignatures(providers: Provider[]): Signatures {
       const rule: LeakRule = {id: format.id, provider, format, regex: searchRegex(format.pattern)}
       sig.rules.push(rule)
       for (const keyword of format.keywords) target(keyword).rules.push(rule)
+    }
+    for (const env of unformattedEnv(provider)) {
+      target(env).assignments.push({provider, env})
+      sig.hasAssignments = true
     }
     if (provider.aggregator) {
       sig.aggregators.push(provider)
@@ -172,6 +190,18 @@ export function compileSignatures(providers: Provider[]): Signatures {
   return sig
 }
 
+/**
+ * A provider's env names that no key format covers: every one when it has no format at all, else
+ * those not named by a format's `env` (a format without `env` covers them all). A credential file's
+ * env holds a path, not a key.
+ */
+export function unformattedEnv(provider: Provider): string[] {
+  if (provider.credentialFile) return []
+  if (provider.keyFormats.some((f) => f.env === undefined)) return []
+  const covered = new Set(provider.keyFormats.map((f) => f.env))
+  return provider.env.filter((env) => !covered.has(env))
+}
+
 /** Providers for a JS/TS module specifier: exact, then its package name ('@scope/pkg' or 'pkg'). */
 export function jsModuleProviders(sig: Signatures, spec: string): Provider[] {
   const exact = sig.byJsModule.get(spec)
@@ -192,9 +222,18 @@ export function pyModuleProviders(sig: Signatures, module: string): Provider[] {
   return []
 }
 
-/** Providers for a Go import path or module path: the longest listed path prefix wins. */
+/**
+ * A Go module or import path without its major-version segments: `github.com/stripe/stripe-go/v79/customer`
+ * -> `github.com/stripe/stripe-go/customer`. Go puts a /vN suffix on every module path from v2 on, and
+ * SDKs such as stripe-go bump it often (v76 to v82 in a few years); the catalog lists one version, an app uses any.
+ */
+export function goModuleKey(importPath: string): string {
+  return importPath.includes('/v') ? importPath.replace(/\/v\d+(?=\/|$)/g, '') : importPath
+}
+
+/** Providers for a Go import path or module path, any major version: the longest listed path prefix wins. */
 export function goPathProviders(sig: Signatures, importPath: string): Provider[] {
-  const parts = importPath.split('/')
+  const parts = goModuleKey(importPath).split('/')
   for (let n = parts.length; n > 0; n--) {
     const found = sig.byGo.get(parts.slice(0, n).join('/'))
     if (found) return found

@@ -5,10 +5,16 @@
  * Choices (documented for scan/README):
  * - symlinks are never followed (so loops cannot happen); each one is reported as skipped 'symlink';
  * - FIFOs, sockets and devices are never opened (opening a FIFO blocks) and are skipped 'not-regular';
- * - `.gitignore` at every level and `.codexvaultignore` at every level are honoured;
- * - dependency, VCS and build-output folders are pruned silently, as are lockfiles and files whose
- *   extension marks them as binary assets (images, fonts, archives...);
- * - *.min.js / *.min.css / *.map are skipped 'minified'.
+ * - `.gitignore` at every level and `.codexvaultignore` at every level are honoured: what they
+ *   ignore is not part of the project, and is left out silently;
+ * - build output (dist, build, out, .next...) that is not ignored is walked, but its files, like
+ *   minified files and source maps anywhere, are checked for leaks only (leak-only.ts): a
+ *   key bundled into a committed dist/app.js is a leaked key, while what a bundle imports says
+ *   nothing its sources do not say better;
+ * - dependency folders (node_modules, vendor, .venv, venv) that are not ignored are pruned and
+ *   reported as skipped 'dependencies' (third-party code: neither evidence nor the app's leaks);
+ *   VCS metadata and tool caches are pruned silently, as are lockfiles and files whose extension
+ *   marks them as binary assets (images, fonts, archives...).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -17,11 +23,12 @@ import type {SkipReason} from './read.js'
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 
-/** Folders never descended into: dependencies, VCS metadata, build output, caches. */
+/** Third-party code: never descended into; reported as skipped when not ignored. */
+export const DEPENDENCY_DIRS: ReadonlySet<string> = new Set(['node_modules', 'vendor', '.venv', 'venv'])
+
+/** VCS metadata and tool caches (derived from what is scanned, or the tools' own): never descended into, silently. */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
-  'node_modules', '.git', '.hg', '.svn', 'dist', 'build', '.next', '.nuxt', '.svelte-kit', '.output', 'out',
-  'target', 'vendor', '__pycache__', '.venv', 'venv', 'coverage', '.turbo', '.cache', '.pytest_cache',
-  '.mypy_cache', '.tox', '.gradle', '.terraform',
+  '.git', '.hg', '.svn', '__pycache__', 'coverage', '.turbo', '.cache', '.pytest_cache', '.mypy_cache', '.tox', '.gradle', '.terraform',
 ])
 
 /** Lockfiles list transitive dependencies (noise) and hold no secrets worth the time. */
@@ -81,10 +88,6 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
   return ignored
 }
 
-function isMinifiedName(name: string): boolean {
-  return name.endsWith('.min.js') || name.endsWith('.min.css') || name.endsWith('.min.mjs') || name.endsWith('.map')
-}
-
 /**
  * Yields every candidate file under `root` (an existing folder, absolute) in a stable order
  * (entries sorted by name), and every notable skip. Reading the files is left to the caller.
@@ -98,7 +101,7 @@ export function* walkProject(root: string): Generator<WalkEntry> {
     try {
       entries = fs.readdirSync(frame.abs, {withFileTypes: true})
     } catch (error) {
-      yield {type: 'skipped', rel: frame.rel || '.', reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code}
+      yield {type: 'skipped', rel: frame.rel ? `${frame.rel}/` : './', reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code}
       continue
     }
     const own = loadIgnore(frame.abs, frame.rel, entries)
@@ -113,7 +116,8 @@ export function* walkProject(root: string): Generator<WalkEntry> {
       const abs = prefix + entry.name
       if (entry.isDirectory()) {
         if (SKIPPED_DIRS.has(entry.name) || isIgnored(levels, rel, true)) continue
-        subdirs.push({abs, rel, levels})
+        if (DEPENDENCY_DIRS.has(entry.name)) yield {type: 'skipped', rel: `${rel}/`, reason: 'dependencies'}
+        else subdirs.push({abs, rel, levels})
         continue
       }
       if (isIgnored(levels, rel, false)) continue
@@ -126,10 +130,6 @@ export function* walkProject(root: string): Generator<WalkEntry> {
         continue
       }
       if (LOCKFILES.has(entry.name) || BINARY_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) continue
-      if (isMinifiedName(entry.name)) {
-        yield {type: 'skipped', rel, reason: 'minified'}
-        continue
-      }
       yield {type: 'file', abs, rel}
     }
     // Reverse so that popping visits subfolders in name order.

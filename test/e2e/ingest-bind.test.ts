@@ -100,7 +100,8 @@ describe('bind and the asset registry end to end', function () {
 
     // without a session the vault stays shut: built-in catalog only, no stored-value matching
     const locked = await cli(['scan', app, '--json'], 0, {session: false})
-    expect(JSON.parse(locked.stdout).result.leaks).to.deep.equal([])
+    // (the .env copy is still found by the name it is assigned to, rule env-assignment, when it looks random enough)
+    expect(JSON.parse(locked.stdout).result.leaks.filter((l: {rule: string; file: string}) => l.rule === 'vault-secret' || l.file !== '.env')).to.deep.equal([])
   })
 
   it('binds, re-binds with a diff, keeps overrides across rescans, and records one audit event per bind', async () => {

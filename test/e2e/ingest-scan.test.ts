@@ -146,11 +146,16 @@ describe('scan and resolve end to end (no vault, no session)', function () {
       'README.md': '# docs-only\n\nSet OPENAI_API_KEY and use the Anthropic SDK or Stripe.\n',
       'docs/guide.md': 'Call `new OpenAI()` and `new Stripe(process.env.STRIPE_SECRET_KEY)` like this.\n',
       'src/main.js': "// import OpenAI from 'openai'\n/* new Anthropic() was removed */\nexport const x = 1\n",
+      // code in a docstring, a string literal and a block comment's bare lines is text too
+      'src/helper.py': 'def helper():\n    """Example:\n\n    from anthropic import Anthropic\n    client = Anthropic()\n    """\n    return 1\n',
+      'src/help.js': 'export const help = "call new Stripe(key) in your server"\n/*\n  import Groq from "groq-sdk"\n*/\n',
     })
     const result = JSON.parse((await cli(['resolve', app, '--json'], 0)).stdout).result
     const all = result.apps.flatMap((a: {capabilities: {capability: string; confidence: string}[]}) => a.capabilities)
     expect(all.length, 'docs mentions are still reported').to.be.greaterThan(0)
     for (const item of all) expect(item.confidence, `${item.capability} from docs/comments`).to.not.equal('required')
+    const confidence = Object.fromEntries(all.map((c: {capability: string; confidence: string}) => [c.capability, c.confidence]))
+    expect(confidence).to.deep.include({'ai.anthropic.inference': 'mentioned', 'payments.stripe.api': 'mentioned', 'ai.groq.inference': 'mentioned'})
   })
 
   it('reports a planted key masked, exits 11 with --fail-on-leak, and ignores placeholders and publishable keys', async () => {
@@ -191,6 +196,112 @@ describe('scan and resolve end to end (no vault, no session)', function () {
     })
     const ok = await cli(['scan', clean, '--fail-on-leak', '--json'], 0)
     expect(JSON.parse(ok.stdout).result.leaks).to.deep.equal([])
+  })
+
+  it('resolves env names destructured from process.env, over one line or several', async () => {
+    const app = appDir('destructured', {
+      'package.json': '{"name": "destructured"}\n',
+      'src/config.ts': 'const { ANTHROPIC_API_KEY } = process.env;\nconst { OPENAI_API_KEY: key } = process.env\nconst {\n  GROQ_API_KEY,\n  PORT = 3000,\n} = process.env\n',
+    })
+    const {apps} = JSON.parse((await cli(['resolve', app, '--json'], 0)).stdout).result
+    expect(apps[0].capabilities.map((c: {capability: string; confidence: string; env: string[]; evidence: {line: number}[]}) => [c.capability, c.confidence, c.env, c.evidence.map((e) => e.line)])).to.deep.equal([
+      ['ai.anthropic.inference', 'required', ['ANTHROPIC_API_KEY'], [1]],
+      ['ai.groq.inference', 'required', ['GROQ_API_KEY'], [4]],
+      ['ai.openai.inference', 'required', ['OPENAI_API_KEY'], [2]],
+    ])
+  })
+
+  it('an app that imports only AzureOpenAI from openai needs Azure OpenAI, not OpenAI', async () => {
+    const app = appDir('azure-only', {
+      'requirements.txt': 'openai>=1\n',
+      'app.py': 'from openai import AzureOpenAI\nclient = AzureOpenAI()\n',
+      'web/package.json': '{"name": "web", "dependencies": {"openai": "^4"}}\n',
+      'web/index.ts': 'import { AzureOpenAI } from "openai"\nexport const client = new AzureOpenAI()\n',
+    })
+    const {apps} = JSON.parse((await cli(['resolve', app, '--json'], 0)).stdout).result
+    const caps = apps.map((a: {path: string; capabilities: {capability: string; confidence: string}[]}) => [a.path, a.capabilities.map((c) => `${c.capability}:${c.confidence}`)])
+    // the openai package is declared, but its only imports are Azure's: OpenAI is merely mentioned (not injected by default)
+    expect(caps).to.deep.equal([
+      ['.', ['ai.azure-openai.inference:required', 'ai.openai.inference:mentioned']],
+      ['web', ['ai.azure-openai.inference:required', 'ai.openai.inference:mentioned']],
+    ])
+  })
+
+  it('reports Mistral and Cohere keys in .env by the name they are assigned to, masked, and fails on them', async () => {
+    const withDigit = (length: number): string => {
+      for (;;) {
+        const value = randomFrom(ALNUM, length)
+        if (/[0-9]/.test(value) && /[A-Za-z]/.test(value) && !isPlaceholder(value)) return value
+      }
+    }
+    const mistral = withDigit(32)
+    const cohere = withDigit(40)
+    const app = appDir('no-prefix-keys', {
+      'package.json': '{"name": "no-prefix-keys", "dependencies": {"@mistralai/mistralai": "1", "cohere-ai": "7"}}\n',
+      '.env': `MISTRAL_API_KEY=${mistral}\nCO_API_KEY=${cohere}\n`,
+      '.env.example': 'MISTRAL_API_KEY=your-key-here\nCO_API_KEY=\n',
+    })
+    const failing = await cli(['scan', app, '--fail-on-leak'], 11, [mistral, cohere])
+    expect(failing.stdout).to.include(`.env:1  env-assignment (mistral)  ${mistral.slice(0, 8)}…(32)`)
+    expect(failing.stdout).to.include(`.env:2  env-assignment (cohere)  ${cohere.slice(0, 8)}…(40)`)
+    expect(failing.stderr).to.match(/^codex-vault: 2 hard-coded secret\(s\) found/m)
+    const {leaks} = JSON.parse((await cli(['resolve', app, '--json'], 0, [mistral, cohere])).stdout).result
+    expect(leaks).to.deep.equal([
+      {file: '.env', line: 1, rule: 'env-assignment', provider: 'mistral', preview: `${mistral.slice(0, 8)}…(32)`},
+      {file: '.env', line: 2, rule: 'env-assignment', provider: 'cohere', preview: `${cohere.slice(0, 8)}…(40)`},
+    ])
+  })
+
+  it('checks committed build output for leaks, lists what it could not read, and says so with --fail-on-leak', async () => {
+    const bundled = plantedAnthropicKey()
+    const buried = plantedAnthropicKey()
+    const ignored = plantedAnthropicKey()
+    const keys = [bundled, buried, ignored]
+    const big = `${'// padding\n'.repeat(300_000)}export const k = '${buried}'\n`
+    const app = appDir('skips', {
+      'package.json': '{"name": "skips", "dependencies": {"openai": "4"}}\n',
+      'src/index.js': "import OpenAI from 'openai'\nexport const c = new OpenAI()\n",
+      'dist/bundle.js': `import OpenAI from 'openai';new OpenAI();const k='${bundled}'\n`,
+      'big.js': big,
+      'data.js': Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(`'${buried}'`)]),
+      'pkg/.gitignore': 'dist/\n',
+      'pkg/dist/out.js': `const k = '${ignored}'\n`,
+    })
+    const preview = (key: string): string => `${key.slice(0, 8)}…(108)`
+
+    const text = await cli(['scan', app, '--fail-on-leak'], 11, keys)
+    expect(text.stdout).to.include(`LEAK dist/bundle.js:1  anthropic-api-key (anthropic)  ${preview(bundled)}`)
+    expect(text.stdout).to.not.include('pkg/dist')
+    expect(text.stdout).to.match(/^not scanned: 2 \(1 too large, 1 binary\)$/m)
+    expect(text.stdout).to.match(/SKIP big\.js {2}too large \(3\.\d MiB\)/)
+    expect(text.stdout).to.match(/SKIP data\.js {2}binary/)
+    expect(text.stdout).to.match(/^4 files \(1 checked for leaks only: build output, minified\),/m)
+    expect(text.stderr).to.include('codex-vault: warning: --fail-on-leak: 2 file(s) that could hold a hard-coded secret were not checked: '
+      + '1 over the 2 MiB size limit (raise it with --max-file-size); 1 binary (never searched): big.js, data.js')
+    expect(text.stderr).to.match(/^codex-vault: 1 hard-coded secret\(s\) found/m)
+
+    const failing = JSON.parse((await cli(['scan', app, '--fail-on-leak', '--json'], 11, keys)).stdout)
+    expect(failing.warnings).to.have.length(1)
+    expect(failing.warnings[0]).to.match(/^--fail-on-leak: 2 file\(s\) that could hold a hard-coded secret were not checked/)
+
+    const {stats, evidence} = JSON.parse((await cli(['scan', app, '--json'], 0, keys)).stdout).result
+    expect(stats).to.deep.include({files: 4, leakOnly: 1, skipped: 2, skippedByReason: {'too-large': 1, binary: 1}})
+    expect(stats.skippedList).to.deep.equal([{file: 'big.js', reason: 'too-large', detail: `${big.length} bytes`}, {file: 'data.js', reason: 'binary'}])
+    expect(evidence.filter((e: {file: string}) => e.file.startsWith('dist/'))).to.deep.equal([])
+
+    // a bigger limit reads big.js: its key is found, and only the binary file is left to warn about
+    const bigger = await cli(['scan', app, '--fail-on-leak', '--max-file-size', '4M'], 11, keys)
+    expect(bigger.stdout).to.include(`LEAK big.js:300001  anthropic-api-key (anthropic)  ${preview(buried)}`)
+    expect(bigger.stderr).to.include('--fail-on-leak: 1 file(s) that could hold a hard-coded secret were not checked: 1 binary (never searched): data.js')
+
+    // no leak found, files unread: still exit 0, with the warning (resolve too)
+    const clean = appDir('skips-clean', {'package.json': '{"name": "c"}\n', 'big.txt': 'x'.repeat(3 * 1024 * 1024)})
+    const passing = await cli(['scan', clean, '--fail-on-leak'], 0)
+    expect(passing.stderr).to.include('--fail-on-leak: 1 file(s) that could hold a hard-coded secret were not checked: 1 over the 2 MiB size limit')
+    const resolved = await cli(['resolve', clean, '--fail-on-leak'], 0)
+    expect(resolved.stderr).to.include('--fail-on-leak: 1 file(s) that could hold a hard-coded secret were not checked')
+    expect((await cli(['scan', clean], 0)).stderr).to.not.include('warning')
+    expect((await cli(['scan', clean, '--max-file-size', 'huge'], 2)).stderr).to.match(/^codex-vault: --max-file-size: "huge" is not a size/m)
   })
 
   it('splits a monorepo into its apps, each with its own capability', async () => {

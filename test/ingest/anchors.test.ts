@@ -16,6 +16,7 @@ const PIECES = [
   // line-anchored imports (Python, Go, Ruby, PHP, Rust)
   '\nfrom a.b import c, d', '\nimport os', '\n  import (\n"fmt"\n)', '\nimport x "a/b"', "\nrequire 'x'", '\n\tuse A\\B',
   '\npub use tokio', '\nextern crate serde', ' crate', 'pub ', 'use ', 'extern', '\r', '\u2029', ', ', 'a.b',
+  '\nfrom a import (\n  b,\n  c  # x\n)', '\nfrom a import(b)', ' import (', '(\n',
 ]
 
 function randomText(pieces: number): string {

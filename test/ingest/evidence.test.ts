@@ -50,6 +50,29 @@ describe('ingest evidence', () => {
     ])
   })
 
+  it('reads env names destructured from process.env and import.meta.env, each on its own line', () => {
+    expect(envs('a.ts', 'const { ANTHROPIC_API_KEY } = process.env;\n')).to.deep.equal(['1:anthropic:ANTHROPIC_API_KEY:strong'])
+    expect(envs('a.ts', 'const { OPENAI_API_KEY: key } = process.env\n')).to.deep.equal(['1:openai:OPENAI_API_KEY:strong'])
+    const multi = [
+      'const {',
+      '  GROQ_API_KEY,',
+      "  STRIPE_SECRET_KEY = 'sk_test_placeholder, with a comma',",
+      '  // the gateway',
+      "  'HF_TOKEN': hf,",
+      '  PORT: port = 3000,',
+      '  ...rest',
+      '} = process.env',
+      'let {GEMINI_API_KEY} = import.meta.env',
+    ].join('\n')
+    expect(envs('config.ts', multi)).to.deep.equal([
+      '2:groq:GROQ_API_KEY:strong', '3:stripe:STRIPE_SECRET_KEY:strong', '5:huggingface:HF_TOKEN:strong', '6:null:PORT:strong', '9:gemini:GEMINI_API_KEY:strong',
+    ])
+    // not destructuring: a property read, a comparison, a copy, a comment
+    expect(envs('b.ts', 'if (x) { y() }\nconst all = process.env\nconst same = {A: 1} == process.env\n// const {OPENAI_API_KEY} = process.env\nconst k = process.env.GROQ_API_KEY\n')).to.deep.equal([
+      '5:groq:GROQ_API_KEY:strong',
+    ])
+  })
+
   it("reports an app's own env names with provider null", () => {
     expect(envs('a.ts', 'const u = process.env.DATABASE_URL')).to.deep.equal(['1:null:DATABASE_URL:strong'])
   })

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {parseManifest} from '../../src/ingest/manifests.js'
-import {compileSignatures} from '../../src/ingest/signatures.js'
+import {compileSignatures, goModuleKey, goPathProviders} from '../../src/ingest/signatures.js'
 import {testProviders} from './fixtures/catalog.js'
 
 const sig = compileSignatures(testProviders)
@@ -53,6 +53,17 @@ describe('ingest manifests', () => {
     expect(deps('go.mod', 'module m\n\nrequire github.com/stripe/stripe-go/v79 v79.0.0\nrequire (\n\tgithub.com/openai/openai-go v1 // indirect\n)\n')).to.deep.equal([
       '3:stripe:github.com/stripe/stripe-go/v79', '5:openai:github.com/openai/openai-go',
     ])
+  })
+
+  it('go.mod and Go imports match a catalog path at any /vN major version', () => {
+    const pinned = compileSignatures([{...testProviders[3], detect: {...testProviders[3].detect, go: ['github.com/stripe/stripe-go/v82']}}])
+    const gomod = parseManifest('go.mod', 'module m\n\nrequire (\n\tgithub.com/stripe/stripe-go/v79 v79.0.0\n\tgithub.com/stripe/stripe-go-extra v1.0.0\n)\n', pinned)
+    expect(gomod?.evidence.map((e) => `${e.line}:${e.provider}:${e.detail}`)).to.deep.equal(['4:stripe:github.com/stripe/stripe-go/v79'])
+    expect(goPathProviders(pinned, 'github.com/stripe/stripe-go/v100/customer').map((p) => p.id)).to.deep.equal(['stripe'])
+    expect(goPathProviders(pinned, 'github.com/stripe/stripe-go').map((p) => p.id)).to.deep.equal(['stripe'])
+    expect(goPathProviders(pinned, 'github.com/stripe/stripe-governance').map((p) => p.id)).to.deep.equal([])
+    expect(goModuleKey('github.com/jackc/pgx/v5/pgxpool')).to.equal('github.com/jackc/pgx/pgxpool')
+    expect(goModuleKey('github.com/acme/vault/v2beta')).to.equal('github.com/acme/vault/v2beta')
   })
 
   it('ignores files that are not manifests', () => {

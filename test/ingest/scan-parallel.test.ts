@@ -47,6 +47,11 @@ describe('ingest parallel scan', () => {
       if (i % 40 === 0) files[`filler/${String(i).padStart(3, '0')}/app.min.js`] = 'var a=1'
     }
     files['leaky/settings.py'] = `import os\n\nTOKEN = "${canary}"\n`
+    // build output and minified files: leaks only; dependencies: skipped
+    const bundled = sampleFor('gsk_[A-Za-z0-9]{52}', (v) => !isPlaceholder(v))
+    for (let i = 0; i < 40; i++) files[`web/dist/chunk-${i}.js`] = `import OpenAI from 'openai';new OpenAI();var k${i}='${i === 7 ? bundled : 'x'}'\n`
+    files['web/public/app.min.js'] = `import Groq from 'groq-sdk';var g=new Groq();var k='${bundled}'`
+    files['web/node_modules/openai/index.js'] = `export const k = '${bundled}'\n`
     files['leaky/deep/notes.md'] = `first line\n${canary}\n`
     writeTree(dir, files)
     fs.symlinkSync(path.join(dir, 'leaky', 'settings.py'), path.join(dir, 'leaky', 'link.py'))
@@ -73,7 +78,11 @@ describe('ingest parallel scan', () => {
     expect(single.evidence.length).to.be.greaterThan(100)
     expect(single.leaks.filter((l) => l.rule === 'vault-secret').map((l) => [l.file, l.line])).to.deep.equal([['leaky/deep/notes.md', 2], ['leaky/settings.py', 3]])
     expect(single.leaks.filter((l) => l.rule !== 'vault-secret').length).to.be.greaterThan(10)
-    expect(single.stats.skipped.map((s) => s.reason)).to.include.members(['binary', 'too-large', 'minified', 'symlink'])
+    expect(single.stats.skipped.map((s) => s.reason)).to.include.members(['binary', 'too-large', 'dependencies', 'symlink'])
+    expect(single.stats.skipped).to.deep.include({file: 'web/node_modules/', reason: 'dependencies'})
+    expect(single.stats.leakOnly).to.equal(40 + 1 + 3) // web/dist, web/public/app.min.js, filler/*/app.min.js
+    expect(single.leaks.filter((l) => l.file.startsWith('web/')).map((l) => `${l.file}:${l.rule}`)).to.deep.equal(['web/dist/chunk-7.js:groq-api-key', 'web/public/app.min.js:groq-api-key'])
+    expect(single.evidence.filter((e) => e.file.startsWith('web/'))).to.deep.equal([])
     for (const scan of parallel) expect(withoutTime(scan)).to.deep.equal(withoutTime(single))
     for (const seen of progress) expect(seen).to.deep.equal(progress[0])
     // The caller's buffer is left alone (the caller wipes it) and the value never leaves in clear.

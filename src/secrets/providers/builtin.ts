@@ -445,11 +445,12 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
     detect: {
       npm: ['stripe'],
       pypi: ['stripe'],
-      go: ['github.com/stripe/stripe-go/v82', 'github.com/stripe/stripe-go/v81', 'github.com/stripe/stripe-go/v76'],
+      // Go paths match whatever their /vN major-version suffix (stripe-go changes it often).
+      go: ['github.com/stripe/stripe-go'],
       cargo: ['async-stripe'],
       gem: ['stripe'],
       composer: ['stripe/stripe-php'],
-      imports: ['stripe', 'github.com/stripe/stripe-go/v82', 'github.com/stripe/stripe-go/v81'],
+      imports: ['stripe', 'github.com/stripe/stripe-go'],
       constructors: ['Stripe', 'StripeClient'],
       keywords: ['stripe'],
     },
