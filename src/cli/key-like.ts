@@ -12,7 +12,7 @@
 /** Runs of characters a key can be made of; '/' and '=' end a run so paths and flag=value split. */
 const WORD = /[A-Za-z0-9_.+~-]{20,}/g
 /** Well-known key prefixes (and codex-vault's own CI key and session token): shorter keys count. */
-const KEY_PREFIX = /^(?:cvk1_|cvs1\.|sk-|sk_|rk_|pk_live_|gsk_|hf_|gh[opsru]_|github_pat_|xai-|pplx-|r8_|nvapi-|fw_|AIza|AKIA|ASIA|xox[abpr]-|glpat-|sq0|SG\.|AC[0-9a-f]{8})/
+const KEY_PREFIX = /^(?:cvk1_|cvs1\.|sk-|sk_|rk_|pk_live_|whsec_|gsk_|hf_|api_org_|gh[opsru]_|github_pat_|xai-|pplx-|r8_|nvapi-|fw_|tvly-|pcsk_|lsv2_|sb_secret_|sbp_|AIza|AKIA|ASIA|A3T|ABSK|eyJ|xox[abpr]-|glpat-|sq0|SG\.|AC[0-9a-f]{8})/
 /** How a hidden word is shown: a known prefix keeps its first characters, anything else only its length. */
 const PREVIEW_PREFIX = 8
 

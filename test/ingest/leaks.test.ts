@@ -22,7 +22,9 @@ describe('ingest leaks', () => {
   it('masks to at most 8 leading characters and never more than a third of the value', () => {
     expect(maskPreview('sk-ant-api03-' + 'a'.repeat(95))).to.equal('sk-ant-a…(108)')
     expect(maskPreview('AKIA1234567890ABCDEF')).to.equal('AKIA12…(20)')
-    expect(maskPreview('abcdefghi')).to.equal('abc…(9)')
+    expect(maskPreview('sk-defghi')).to.equal('sk-…(9)')
+    // without a well-known prefix the start of a key is key material: only the length shows
+    expect(maskPreview('abcdefghi')).to.equal('…(9)')
     expect(maskPreview('ab')).to.equal('…(2)')
     for (let n = 1; n < 200; n += 7) {
       const value = crypto.randomBytes(n).toString('hex').slice(0, n)

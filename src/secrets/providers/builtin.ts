@@ -39,7 +39,7 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
         pattern: 'sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}',
         keywords: ['t3blbkfj'],
         env: 'OPENAI_API_KEY',
-        description: 'sk-… (51 characters)',
+        description: 'sk-…T3BlbkFJ… (51 characters)',
       },
       {
         id: 'openai-admin-key',
@@ -388,7 +388,7 @@ export const BUILTIN_PROVIDERS: ProviderInput[] = [
         pattern: '(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}',
         keywords: ['a3t', 'akia', 'asia', 'abia', 'acca'],
         env: 'AWS_ACCESS_KEY_ID',
-        description: 'AKIA… (20 characters)',
+        description: 'AKIA or ASIA, then 16 of A-Z and 2-7 (20 characters)',
       },
       {
         id: 'aws-bedrock-api-key',
