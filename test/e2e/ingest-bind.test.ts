@@ -86,14 +86,14 @@ describe('bind and the asset registry end to end', function () {
       '.env': `MISTRAL_API_KEY=${stored}\n`,
     })
     const expected = [
-      {file: '.env', line: 1, rule: 'vault-secret', provider: 'mistral:MISTRAL_API_KEY', preview: `${stored.slice(0, 8)}…(40)`},
-      {file: 'src/settings.js', line: 2, rule: 'vault-secret', provider: 'mistral:MISTRAL_API_KEY', preview: `${stored.slice(0, 8)}…(40)`},
+      {file: '.env', line: 1, rule: 'vault-secret', provider: 'mistral:MISTRAL_API_KEY', preview: '…(40)'},
+      {file: 'src/settings.js', line: 2, rule: 'vault-secret', provider: 'mistral:MISTRAL_API_KEY', preview: '…(40)'},
     ]
     const withSession = await json<{leaks: unknown[]; evidence: unknown[]}>(['scan', app])
     expect(withSession.evidence).to.be.an('array')
     expect(withSession.leaks).to.have.deep.members(expected)
     const text = await cli(['scan', app], 0)
-    expect(text.stdout).to.include(`src/settings.js:2  vault-secret (mistral:MISTRAL_API_KEY)  ${stored.slice(0, 8)}…(40)`)
+    expect(text.stdout).to.include(`src/settings.js:2  vault-secret (mistral:MISTRAL_API_KEY)  …(40)`)
     expect(text.stdout).to.not.include('built-in providers only')
     const failing = await cli(['scan', app, '--fail-on-leak'], 11)
     expect(failing.stderr).to.match(/^codex-vault: 2 hard-coded secret\(s\) found/m)
