@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {VaultCommand} from '../src/cli/vault-command.js'
 import {type KillResult, killSwitch} from '../src/runtime/kill-switch.js'
+import {refuseKeyLikeArguments} from '../src/cli/no-value-args.js'
 
 export default class Kill extends VaultCommand<KillResult> {
   static override summary = 'Kill switch: revoke grants, disable the asset or provider, and stop its live runs within 2 s.'
@@ -20,6 +21,7 @@ export default class Kill extends VaultCommand<KillResult> {
 
   async run(): Promise<KillResult> {
     const {flags} = await this.parse(Kill)
+    refuseKeyLikeArguments({'--reason': flags.reason}, 'kill')
     const vault = await this.openVault()
     const result = await killSwitch(vault, {asset: flags.asset, provider: flags.provider, all: flags.all, reason: flags.reason, env: process.env, now: new Date()})
     this.log(`killed ${result.target}: ${result.grantsRevoked.length} grant(s) revoked, ${result.runsStopped.length} live run(s) stopped${flags.all ? `, ${result.sessionsEnded} session(s) ended` : ''}`)

@@ -6,6 +6,7 @@ import {capabilityMatches} from '../../src/permissions/capability.js'
 import {approveGrant} from '../../src/permissions/grants.js'
 import {ttlRule} from '../../src/permissions/ttl-policy.js'
 import type {GrantRecord} from '../../src/secrets/vault-schema.js'
+import {refuseKeyLikeArguments} from '../../src/cli/no-value-args.js'
 
 export default class GrantApprove extends VaultCommand<GrantRecord> {
   static override summary = 'Approve an asset to use a capability, for a limited time (and optionally a number of runs).'
@@ -24,6 +25,7 @@ export default class GrantApprove extends VaultCommand<GrantRecord> {
 
   async run(): Promise<GrantRecord> {
     const {flags} = await this.parse(GrantApprove)
+    refuseKeyLikeArguments({'--reason': flags.reason}, 'grant approve')
     const vault = await this.openVault()
     // an empty --ttl is an error, not the default; over the capability's maximum is refused by grantTtl, which says so
     const maxText = `${formatDuration(ttlRule(flags.capability).maxMs)} for ${flags.capability}`

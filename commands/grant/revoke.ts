@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {VaultCommand} from '../../src/cli/vault-command.js'
 import {revokeGrants} from '../../src/permissions/grants.js'
+import {refuseKeyLikeArguments} from '../../src/cli/no-value-args.js'
 
 export default class GrantRevoke extends VaultCommand<{revoked: string[]}> {
   static override summary = 'Revoke a grant by id, or every grant of an asset (optionally one capability).'
@@ -15,6 +16,7 @@ export default class GrantRevoke extends VaultCommand<{revoked: string[]}> {
 
   async run(): Promise<{revoked: string[]}> {
     const {args, flags} = await this.parse(GrantRevoke)
+    refuseKeyLikeArguments({'--reason': flags.reason}, 'grant revoke')
     const vault = await this.openVault()
     const revoked = await revokeGrants(vault, {id: args.id, asset: flags.asset, capability: flags.capability, reason: flags.reason, now: new Date()})
     this.log(revoked.length === 0 ? 'nothing to revoke: no live grant matched (expired, used-up and revoked grants keep how they ended)' : `revoked ${revoked.join(', ')}`)

@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {VaultError} from '../cli/errors.js'
+import {hideKeyLikeDeep} from '../cli/key-like.js'
 import {type AnchorCheck, type AnchorCheckOptions, checkAnchorAt} from './anchor.js'
 import {recordHash} from './chain.js'
 import {type AuditAnchor, type AuditEvent, type AuditRecord, typeMatches, validateEvent} from './events.js'
@@ -71,7 +72,11 @@ export class AuditLog {
    * Repairs a torn tail first (truncate + an 'audit.repair' record) and rotates by size. Any I/O
    * failure throws AUDIT_UNAVAILABLE and the caller must not perform the audited effect.
    */
-  append(event: AuditEvent, key: Buffer | null): AuditAnchor {
+  append(input: AuditEvent, key: Buffer | null): AuditAnchor {
+    // free text (a --reason, an asset name, a path) can hold a key pasted by mistake: the log is
+    // forever and readable by anyone who can read the vault folder, so key-shaped words are stored
+    // as a preview only (fingerprints are hex, ids short: neither is touched)
+    const event = hideKeyLikeDeep(input)
     validateEvent(event)
     if (key !== null) checkAuditKey(key)
     let fd = -1

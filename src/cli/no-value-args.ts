@@ -21,8 +21,11 @@ export function refuseExtraArguments(positional: string[], expected: number, com
 export function refuseKeyLikeArguments(values: Record<string, string | undefined>, command: string): void {
   for (const [what, value] of Object.entries(values)) {
     if (value === undefined || !value.split(/\s+/).some((word) => isKeyLike(word))) continue
+    const fix = command.startsWith('secret ')
+      ? `pipe the key in and name the provider: pbpaste | codex-vault ${command} openai (see codex-vault provider list)`
+      : `give ${what} in plain words; a key never belongs in it (it would be kept in the vault and the audit log)`
     throw new VaultError('USAGE', `${what} looks like a key (${hideKeyLike(value)}); keys never go on the command line, where other users and shell history can read them; nothing was stored`, {
-      suggestions: [`pipe the key in and name the provider: pbpaste | codex-vault ${command} openai (see codex-vault provider list)`, 'if that key is real, consider it exposed (shell history) and rotate it at the provider'],
+      suggestions: [fix, 'if that key is real, consider it exposed (shell history) and rotate it at the provider'],
     })
   }
 }

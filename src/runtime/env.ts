@@ -2,10 +2,17 @@ import {VaultError} from '../cli/errors.js'
 
 const NAME_PATTERN = /^[A-Z_][A-Z0-9_]{0,127}$/
 
-/** Names that change how the child (or its interpreter, loader or shell) runs code: a grant must never set them. */
+/**
+ * Names that change how the child (or its interpreter, loader or shell) runs code, or where its
+ * traffic goes and whom it trusts (a proxy plus an extra CA, or TLS checks off, would let a provider
+ * file read the child's requests): a grant must never set them.
+ */
 const DENIED_NAMES = new Set([
   'PATH', 'NODE_OPTIONS', 'NODE_PATH', 'BASH_ENV', 'ENV', 'PS4', 'PROMPT_COMMAND', 'IFS', 'SHELLOPTS',
-  'PERL5OPT', 'PYTHONPATH', 'PYTHONSTARTUP', 'RUBYOPT', 'JAVA_TOOL_OPTIONS', 'HOME', 'SHELL',
+  'PERL5OPT', 'PYTHONPATH', 'PYTHONSTARTUP', 'PYTHONHOME', 'RUBYOPT', 'JAVA_TOOL_OPTIONS', 'HOME', 'SHELL', 'TMPDIR',
+  'GCONV_PATH', 'GIT_SSH', 'GIT_SSH_COMMAND', 'GIT_ASKPASS', 'SSH_ASKPASS', 'GIT_EXEC_PATH', 'GIT_CONFIG_GLOBAL',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY',
+  'NODE_EXTRA_CA_CERTS', 'NODE_TLS_REJECT_UNAUTHORIZED', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE',
 ])
 const DENIED_PREFIXES = ['LD_', 'DYLD_', 'CODEX_VAULT_']
 
@@ -24,7 +31,7 @@ export function validateInjectedEnvName(name: string): void {
     })
   }
   if (DENIED_NAMES.has(name) || DENIED_PREFIXES.some((prefix) => name.startsWith(prefix))) {
-    throw new VaultError('INVALID_INPUT', `run: refusing to inject ${name}: it controls how programs start, not a provider key`, {
+    throw new VaultError('INVALID_INPUT', `run: refusing to inject ${name}: it controls how programs start, connect or trust, not a provider key`, {
       suggestions: ['store the key under its provider variable name (for example OPENAI_API_KEY)'],
     })
   }

@@ -124,6 +124,8 @@ export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest
   await checkMediatable(vault, request)
   const catalog = await vault.catalog()
   const decision = authorizeRun(vault.body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
+  // the same refusal the real run would give (a name stored before secret set checked it)
+  for (const item of decision.allowed) for (const entry of item.inject) validateInjectedEnvName(entry.env)
   const plan = planOf(decision)
   if (request.mediate && plan.allowed) plan.mediated = mediationSummary(planMediation(decision, catalog))
   return plan

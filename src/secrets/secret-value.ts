@@ -4,6 +4,7 @@
  */
 import {VaultError} from '../cli/errors.js'
 import {hasKnownKeyPrefix} from '../cli/key-like.js'
+import {validateInjectedEnvName} from '../runtime/env.js'
 import {compileFormat, formatsForEnv} from './providers/formats.js'
 import {ENV_NAME_PATTERN, type Provider} from './providers/schema.js'
 import {isPublicJwtRole, jwtRole} from './jwt-role.js'
@@ -54,6 +55,8 @@ export function checkSecretValue(provider: Provider, env: string, value: string,
   if (!ENV_NAME_PATTERN.test(env)) {
     throw new VaultError('INVALID_INPUT', `env name "${env}" is not valid; use capitals, digits and underscores (e.g. ${provider.env[0]})`)
   }
+  // run would refuse to inject it (PATH, NODE_OPTIONS, LD_*, proxies, CA settings ...): say so now, not at every run
+  validateInjectedEnvName(env)
   if (value.trim() === '') {
     throw new VaultError('INVALID_INPUT', `the value for ${env} is empty; paste or pipe in the key`)
   }

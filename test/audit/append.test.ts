@@ -20,6 +20,19 @@ describe('audit append', () => {
   })
   afterEach(() => removeDir(dir))
 
+  it('stores a key pasted into free text (a reason, an asset name, data) only as a preview; fingerprints and ids stay', () => {
+    const log = new AuditLog({path: file})
+    const pasted = `sk-proj-${'Ab1Cd2Ef3Gh4'.repeat(6)}T3BlbkFJ${'Zy9Xw8Vu7Ts6'.repeat(6)}`
+    const fingerprint = `fp:${'0123456789abcdef'.repeat(2)}`
+    log.append({type: 'grant.approve', outcome: 'ok', asset: pasted, reason: `approved: ${pasted}`, data: {grant: 'g_AqnDrmog', fingerprint, list: [pasted]}}, randomKey())
+    const bytes = fs.readFileSync(file, 'latin1')
+    expect(bytes).to.not.include(pasted.slice(8, 40))
+    const [record] = log.tail({limit: 1})
+    expect(record.asset).to.equal('sk-proj-…(160)')
+    expect(record.reason).to.equal('approved: sk-proj-…(160)')
+    expect(record.data).to.deep.equal({grant: 'g_AqnDrmog', fingerprint, list: ['sk-proj-…(160)']})
+  })
+
   it('chains records, returns anchors that match head(), and reads back metadata', () => {
     const log = new AuditLog({path: file, now: () => new Date('2025-01-02T03:04:05.000Z')})
     const key = randomKey()

@@ -91,6 +91,19 @@ describe('cli contract end to end', function () {
     for (const output of outputs) assertNoCanary(output, [key.slice(8), ciKey.slice(5)])
   })
 
+  it('refuses a key as a --reason, and an env name run would refuse, before storing anything', async () => {
+    const key = `sk-proj-${alnum(74)}T3BlbkFJ${alnum(74)}`
+    const reason = await cv(['grant', 'approve', '--asset', 'shop', '--capability', 'ai.openai.inference', '--reason', key])
+    expect(reason.code, explain(reason)).to.equal(2)
+    expect(reason.stderr).to.include('--reason looks like a key (sk-proj-…(164))')
+    const env = await cv(['secret', 'set', 'openai', '--env', 'HTTPS_PROXY'], `sk-proj-${alnum(74)}T3BlbkFJ${alnum(74)}`)
+    expect(env.code, explain(env)).to.equal(2)
+    expect(env.stderr).to.include('refusing to inject HTTPS_PROXY')
+    const list = JSON.parse((await cv(['secret', 'list', '--json'])).stdout)
+    expect(list.result.secrets).to.deep.equal([])
+    for (const output of outputs) assertNoCanary(output, [key.slice(8)])
+  })
+
   it('ci export refuses an --out whose folders are missing more than one level deep', async () => {
     const out = join(home.dir, 'typo', 'deeper', 'shop.cv')
     const result = await cv(['ci', 'export', '--asset', 'shop', '--out', out])

@@ -95,7 +95,7 @@ describe('provider add / remove end to end', function () {
 
   it('refuses env names run would not inject and patterns that could hang scan, naming the field; nothing is added', async () => {
     const cases: [unknown, string][] = [
-      [{...ACME, env: ['ACME_API_KEY', 'PATH']}, 'provider file: env[1]: refusing to inject PATH: it controls how programs start, not a provider key'],
+      [{...ACME, env: ['ACME_API_KEY', 'PATH']}, 'provider file: env[1]: refusing to inject PATH: it controls how programs start, connect or trust, not a provider key'],
       [{...ACME, publicEnv: ['NODE_OPTIONS']}, 'publicEnv[0]: refusing to inject NODE_OPTIONS'],
       [{...ACME, env: ['CODEX_VAULT_SESSION']}, 'env[0]: refusing to inject CODEX_VAULT_SESSION'],
       [{...ACME, keyFormats: [{id: 'acme-key', pattern: 'acme_(a+)+b', keywords: ['acme_']}]}, 'keyFormats[0].pattern: nested quantifier "(a+)+"'],

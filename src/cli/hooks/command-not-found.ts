@@ -42,14 +42,19 @@ export function closestCommands(typed: string, known: string[]): string[] {
 
 const hook: Hook.CommandNotFound = async function (options) {
   const {id, argv = [], config} = options
+  let typed = id.replaceAll(':', ' ')
   if (id === 'help' || id.startsWith('help:')) {
     const Help = await loadHelpClass(config)
-    await new Help(config).showHelp([...id.split(':').slice(1), ...argv.filter((arg) => arg !== '--json')])
-    return
+    const wanted = [...id.split(':').slice(1), ...argv.filter((arg) => arg !== '--json')]
+    try {
+      await new Help(config).showHelp(wanted)
+      return
+    } catch {
+      typed = wanted.join(' ') // `help bogus`: answered like `bogus`
+    }
   }
-  const typed = id.replaceAll(':', ' ')
   const known = config.commandIDs.filter((commandId) => !config.findCommand(commandId)?.hidden)
-  const close = closestCommands(id, known)
+  const close = closestCommands(typed, known)
   const flagFirst = typed.startsWith('-')
   const message = flagFirst
     ? `flags go after the command name (${typed.split(' ')[0]} was given first)`
@@ -59,7 +64,7 @@ const hook: Hook.CommandNotFound = async function (options) {
     'codex-vault --help (every command); codex-vault <command> --help (its flags and examples)',
   ]
   process.exitCode = ExitCode.Usage
-  if (argv.includes('--json')) {
+  if (argv.includes('--json') || id === '--json') {
     const failure = {error: {code: 'USAGE', message: hideKeyLike(message), suggestions: suggestions.map(hideKeyLike)}, status: ExitCode.Usage, warnings: []}
     process.stdout.write(`${JSON.stringify(failure, null, 2)}\n`)
     return
