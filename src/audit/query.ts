@@ -30,7 +30,7 @@ export interface TailResult {
 }
 
 export function tailAudit(log: AuditLog, query: TailQuery): TailResult {
-  if (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 100_000) throw usageError('-n must be between 1 and 100000')
+  if (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 100_000) throw usageError('-n must be between 1 and 100000', ['e.g. codex-vault audit tail -n 50'])
   let missingSegment: string | undefined
   const records = log.tail({...query, onMissingSegment: (file) => { missingSegment = file }})
   return missingSegment === undefined ? {records} : {records, missingSegment}

@@ -8,7 +8,7 @@ const ASSET_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/
 
 export function checkAssetName(name: string): string {
   if (!ASSET_NAME.test(name) || name.includes('..')) {
-    throw usageError(`asset name "${name}" must be 1-63 lowercase letters, digits, dots, dashes or underscores, starting with a letter or digit`)
+    throw usageError(`asset name "${name}" must be 1-63 lowercase letters, digits, dots, dashes or underscores, starting with a letter or digit`, ['e.g. --name shop or --name my-app.web'])
   }
   return name
 }

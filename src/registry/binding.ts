@@ -15,6 +15,7 @@ import type {AuthenticatedVault} from '../cli/context.js'
 import {VaultError, usageError} from '../cli/errors.js'
 import {type BindDiff, type BindOptions, type BindResult, bindAsset} from '../ingest/binder.js'
 import {capabilityMatches, isWildcard, parseCapabilityPattern} from '../permissions/capability.js'
+import {isLive} from '../permissions/grants.js'
 import type {Catalog} from '../secrets/providers/catalog.js'
 import type {TransactionOutcome} from '../secrets/vault-store.js'
 import type {AssetRecord, VaultBody} from '../secrets/vault-schema.js'
@@ -162,7 +163,7 @@ function baseOverrides(before: AssetRecord, request: BindRequest): AssetRecord['
 
 function movedRefusal(name: string, change: IdentityChange, body: VaultBody, now: Date): VaultError {
   const lines = describeIdentityChange(change)
-  const grants = body.grants.filter((grant) => grant.asset === name && grant.revoked === null && grant.expires > now.toISOString()).length
+  const grants = body.grants.filter((grant) => grant.asset === name && isLive(grant, now)).length
   const target = change.path?.to ?? 'PATH'
   return new VaultError('INVALID_INPUT', `asset ${name} is bound to another app: ${lines.join('; ')}`, {
     details: {asset: name, changes: lines},

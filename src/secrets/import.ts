@@ -42,12 +42,12 @@ export interface DotenvSource {
 function readDotenv(path: string): string {
   try {
     const stat = statSync(path)
-    if (!stat.isFile()) throw new VaultError('INVALID_INPUT', `${path} is not a file`)
+    if (!stat.isFile()) throw new VaultError('INVALID_INPUT', `${path} is not a file`, {suggestions: ['give the path of a .env file, e.g. codex-vault secret import .env']})
     if (stat.size > MAX_DOTENV_BYTES) throw new VaultError('INVALID_INPUT', `${path} is larger than ${MAX_DOTENV_BYTES} bytes; not a .env file?`)
     return readFileSync(path, 'utf8')
   } catch (error) {
     if (error instanceof VaultError) throw error
-    throw new VaultError('INVALID_INPUT', `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {cause: error})
+    throw new VaultError('INVALID_INPUT', `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {cause: error, suggestions: ['check the path and its permissions; e.g. codex-vault secret import .env']})
   }
 }
 

@@ -53,12 +53,12 @@ export interface SecretCheckOptions {
 export function checkSecretValue(provider: Provider, env: string, value: string, {force = false}: SecretCheckOptions = {}): {warnings: string[]} {
   const warnings: string[] = []
   if (!ENV_NAME_PATTERN.test(env)) {
-    throw new VaultError('INVALID_INPUT', `env name "${env}" is not valid; use capitals, digits and underscores (e.g. ${provider.env[0]})`)
+    throw new VaultError('INVALID_INPUT', `env name "${env}" is not valid; nothing was stored`, {suggestions: [`use capitals, digits and underscores, e.g. --env ${provider.env[0]}`]})
   }
   // run would refuse to inject it (PATH, NODE_OPTIONS, LD_*, proxies, CA settings ...): say so now, not at every run
   validateInjectedEnvName(env)
   if (value.trim() === '') {
-    throw new VaultError('INVALID_INPUT', `the value for ${env} is empty; paste or pipe in the key`)
+    throw new VaultError('INVALID_INPUT', `the value for ${env} is empty; nothing was stored`, {suggestions: [`pipe the key in (pbpaste | codex-vault secret set ${provider.id}), or run it in a terminal and paste the key at the hidden prompt`]})
   }
   const preview = maskPreview(value)
   if (value !== value.trim()) warnings.push(`the value ${preview} has leading or trailing whitespace; it is stored as given`)

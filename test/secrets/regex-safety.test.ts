@@ -11,6 +11,12 @@ describe('regexHazard', () => {
     expect(regexHazard('key_(a+)+b')).to.equal('nested quantifier "(a+)+" at character 5: a repeated group that itself holds a repeat can take exponential time on a near-miss (write "(a+)+b" as "a+b")')
   })
 
+  it('refuses an alternation inside a group repeated a variable number of times (QA: "(a|a)+b" hung scan)', () => {
+    for (const pattern of ['(a|a)+b', '(a|aa)+$', '(a|b)*c', '((a|b)c)+', '(?:x|y){2,}']) {
+      expect(regexHazard(pattern), pattern).to.match(/^repeated alternation "/)
+    }
+  })
+
   it('refuses backreferences, numbered and named', () => {
     expect(regexHazard('(a)\\1')).to.match(/^backreference "\\1" at character 4/)
     expect(regexHazard('(?<q>[\'"])x+\\k<q>')).to.match(/^backreference "\\k<…>"/)
@@ -19,7 +25,7 @@ describe('regexHazard', () => {
   it('accepts single repeats, fixed counts inside a repeat, optional groups and escaped look-alikes', () => {
     for (const pattern of [
       'acme_[a-z0-9]{20}', '(?:[a-f0-9]{4}-){3}[a-f0-9]{12}', '(?:sk|rk)_(?:test|live)_[A-Za-z0-9]{10,247}', 'tvly-(?:dev-|prod-)?[A-Za-z0-9]{20,64}',
-      '(a+)?b', '(?:ab)+', '(a|b)*c', '\\(a+\\)+', '[(a+)]+', '[\\]+]+', 'a{2,}b', 'x\\0y', 'a{,3}', '\\\\1', '(?=a+)b', '(?:a{3}){2}',
+      '(a+)?b', '(?:ab)+', '(a|b){3}c', '\\(a+\\)+', '[(a+)]+', '[\\]+]+', 'a{2,}b', 'x\\0y', 'a{,3}', '\\\\1', '(?=a+)b', '(?:a{3}){2}',
     ]) {
       expect(regexHazard(pattern), pattern).to.equal(undefined)
     }

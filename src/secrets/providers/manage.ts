@@ -84,7 +84,7 @@ export async function addProviders(vault: AuthenticatedVault, file: string, opti
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    throw new VaultError('INVALID_INPUT', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    throw new VaultError('INVALID_INPUT', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {suggestions: ['give the path of a JSON provider file (one provider or a list); see codex-vault provider add --help']})
   }
   const providers: Provider[] = parseProviderFile(text)
   const builtinIds = providers.filter((provider) => builtinProvider(provider.id) !== undefined).map((provider) => provider.id)

@@ -4,8 +4,10 @@
  *   - a repeated group that itself contains a variable-length repeat: star height above one,
  *     "(a+)+", "(?:x*y?)*", "(a{1,3}){2,}". A fixed count inside ("(?:[a-f0-9]{4}-){3}") is fine;
  *   - backreferences ("\1", "\k<name>"), which no key format needs.
- * It does not prove a pattern safe (an ambiguous alternation under a repeat, "(a|a)+", passes): it
- * refuses the shapes that hang in practice. Only for patterns that already compile as JS regexes.
+ *   - an alternation inside a group repeated a variable number of times: "(a|a)+", "(a|aa)+$" are
+ *     exponential when branches overlap, and "[ab]+" says the same without the risk.
+ * It does not prove a pattern safe: it refuses the shapes that hang in practice. Only for patterns
+ * that already compile as JS regexes.
  */
 
 interface Quantifier {
@@ -56,9 +58,9 @@ function groupPrefixLength(source: string, index: number): number {
 /** Why `source` may backtrack exponentially, or undefined when it has none of the refused shapes. */
 export function regexHazard(source: string): string | undefined {
   // one frame per open group: does it hold a variable-length repeat anywhere inside?
-  const groups: {variable: boolean; start: number}[] = [{variable: false, start: 0}]
+  const groups: {variable: boolean; alternation: boolean; start: number}[] = [{variable: false, alternation: false, start: 0}]
   // the atom a following quantifier would apply to: a closed group (with what it holds), or another atom
-  let last: {group: boolean; variable: boolean; start: number} | undefined
+  let last: {group: boolean; variable: boolean; alternation?: boolean; start: number} | undefined
   let index = 0
   while (index < source.length) {
     const char = source[index]
@@ -77,16 +79,17 @@ export function regexHazard(source: string): string | undefined {
       continue
     }
     if (char === '(') {
-      groups.push({variable: false, start: index})
+      groups.push({variable: false, alternation: false, start: index})
       last = undefined
       index += groupPrefixLength(source, index)
       continue
     }
     if (char === ')') {
-      const group = groups.length > 1 ? groups.pop()! : {variable: false, start: index}
-      last = {group: true, variable: group.variable, start: group.start}
-      // a repeat inside this group is also inside every group around it
+      const group = groups.length > 1 ? groups.pop()! : {variable: false, alternation: false, start: index}
+      last = {group: true, variable: group.variable, alternation: group.alternation, start: group.start}
+      // a repeat (or an alternation) inside this group is also inside every group around it
       if (group.variable) groups.at(-1)!.variable = true
+      if (group.alternation) groups.at(-1)!.alternation = true
       index++
       continue
     }
@@ -96,11 +99,16 @@ export function regexHazard(source: string): string | undefined {
         const shown = source.slice(last.start, index + quantifier.length)
         return `nested quantifier "${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}" at character ${last.start + 1}: a repeated group that itself holds a repeat can take exponential time on a near-miss (write "(a+)+b" as "a+b")`
       }
+      if (last?.group && last.alternation && quantifier.max > 1 && quantifier.max !== quantifier.min) {
+        const shown = source.slice(last.start, index + quantifier.length)
+        return `repeated alternation "${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}" at character ${last.start + 1}: when branches overlap ("(a|aa)+") matching can take exponential time; use a character class ("[ab]+") or a fixed count`
+      }
       if (quantifier.max !== quantifier.min) groups.at(-1)!.variable = true
       last = undefined
       index += quantifier.length
       continue
     }
+    if (char === '|') groups.at(-1)!.alternation = true
     last = char === '|' ? undefined : {group: false, variable: false, start: index}
     index++
   }
