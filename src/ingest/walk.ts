@@ -6,7 +6,9 @@
  * - symlinks are never followed (so loops cannot happen); each one is reported as skipped 'symlink';
  * - FIFOs, sockets and devices are never opened (opening a FIFO blocks) and are skipped 'not-regular';
  * - `.gitignore` at every level and `.codexvaultignore` at every level are honoured: what they
- *   ignore is not part of the project, and is left out silently;
+ *   ignore is not part of the project, and is left out silently, except files git tracks all the
+ *   same (`git add -f`, or ignored after they were committed): they are in every clone, so a key
+ *   in them is leaked (asked of git when it is installed and the tree is in a repository);
  * - build output (dist, build, out, .next...) that is not ignored is walked, but its files, like
  *   minified files and source maps anywhere, are checked for leaks only (leak-only.ts): a
  *   key bundled into a committed dist/app.js is a leaked key, while what a bundle imports says
@@ -16,6 +18,7 @@
  *   VCS metadata and tool caches are pruned silently, as are lockfiles and files whose extension
  *   marks them as binary assets (images, fonts, archives...).
  */
+import {spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import ignore, {type Ignore} from 'ignore'
@@ -88,11 +91,28 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
   return ignored
 }
 
+/** Files (relative to root, posix) that git tracks although an ignore rule matches them, and the folders holding them. */
+function trackedDespiteIgnore(root: string): {files: Set<string>; dirs: Set<string>} {
+  const files = new Set<string>()
+  const dirs = new Set<string>()
+  const listed = spawnSync('git', ['-C', root, 'ls-files', '-z', '--cached', '--ignored', '--exclude-standard'], {
+    stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 64 * 1024 * 1024,
+  })
+  if (listed.status !== 0 || !listed.stdout) return {files, dirs} // no git, not a repository: nothing to add
+  for (const rel of listed.stdout.toString('utf8').split('\0')) {
+    if (rel === '' || rel.startsWith('../')) continue
+    files.add(rel)
+    for (let at = rel.indexOf('/'); at > 0; at = rel.indexOf('/', at + 1)) dirs.add(rel.slice(0, at))
+  }
+  return {files, dirs}
+}
+
 /**
  * Yields every candidate file under `root` (an existing folder, absolute) in a stable order
  * (entries sorted by name), and every notable skip. Reading the files is left to the caller.
  */
 export function* walkProject(root: string): Generator<WalkEntry> {
+  const tracked = trackedDespiteIgnore(root)
   // Each stack frame is a directory still to list, with the ignore levels that apply to it.
   const stack: {abs: string; rel: string; levels: IgnoreLevel[]}[] = [{abs: root, rel: '', levels: []}]
   while (stack.length > 0) {
@@ -115,12 +135,12 @@ export function* walkProject(root: string): Generator<WalkEntry> {
       const rel = frame.rel === '' ? entry.name : `${frame.rel}/${entry.name}`
       const abs = prefix + entry.name
       if (entry.isDirectory()) {
-        if (SKIPPED_DIRS.has(entry.name) || isIgnored(levels, rel, true)) continue
+        if (SKIPPED_DIRS.has(entry.name) || (isIgnored(levels, rel, true) && !tracked.dirs.has(rel))) continue
         if (DEPENDENCY_DIRS.has(entry.name)) yield {type: 'skipped', rel: `${rel}/`, reason: 'dependencies'}
         else subdirs.push({abs, rel, levels})
         continue
       }
-      if (isIgnored(levels, rel, false)) continue
+      if (isIgnored(levels, rel, false) && !tracked.files.has(rel)) continue
       if (entry.isSymbolicLink()) {
         yield {type: 'skipped', rel, reason: 'symlink'}
         continue

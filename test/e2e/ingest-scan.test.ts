@@ -254,6 +254,27 @@ describe('scan and resolve end to end (no vault, no session)', function () {
     ])
   })
 
+  it('checks a file git tracks although .gitignore lists it (git add -f): it is in every clone', async function () {
+    try {
+      execFileSync('git', ['--version'], {stdio: 'ignore'})
+    } catch {
+      this.skip() // no git on this machine: nothing can be tracked
+    }
+    const key = `sk-ant-api03-${randomFrom(B64URL, 93)}AA`
+    const app = appDir('tracked-ignored', {
+      '.gitignore': 'dist/\ngenerated/\n',
+      'dist/bundle.js': `var k = "${key}";\n`,
+      'generated/local.js': `var k = "${key}";\n`,
+    })
+    const git = (...args: string[]) => execFileSync('git', ['-C', app, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {stdio: 'ignore'})
+    git('init', '-q')
+    git('add', '-f', '.gitignore', 'dist/bundle.js')
+    git('commit', '-q', '-m', 'build output committed by mistake')
+    const {leaks} = JSON.parse((await cli(['scan', app, '--json'], 0, [key])).stdout).result
+    // the tracked file is reported; the ignored, untracked copy stays out, as .gitignore says
+    expect(leaks.map((leak: {file: string}) => leak.file)).to.deep.equal(['dist/bundle.js'])
+  })
+
   it('checks committed build output for leaks, lists what it could not read, and says so with --fail-on-leak', async () => {
     const bundled = plantedAnthropicKey()
     const buried = plantedAnthropicKey()
