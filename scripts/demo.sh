@@ -57,7 +57,7 @@ STAND_IN_PID=$!
 trap 'kill $STAND_IN_PID 2>/dev/null; rm -rf "$DEMO"' EXIT
 read -r PORT <&3
 printf '{"id":"openai","name":"OpenAI (demo stand-in)","capabilities":["ai.openai.inference"],"env":["OPENAI_API_KEY"],"mediate":{"baseUrlEnv":"OPENAI_BASE_URL","upstream":"http://127.0.0.1:%s/v1"}}\n' "$PORT" > "$DEMO/openai-stand-in.json"
-$CV provider add "$DEMO/openai-stand-in.json" >/dev/null
+$CV provider add "$DEMO/openai-stand-in.json" --replace-builtin >/dev/null 2>&1
 CODEX_VAULT_SESSION=$AGENT_SESSION $CV run --asset shop --mediate -- node examples/agent.mjs
 
 step "the agent reads a denial's approve command and tries it: refused, the owner must act" "codex-vault grant approve --asset shop --capability 'ai.*.inference' --ttl 7d"
