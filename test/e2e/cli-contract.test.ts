@@ -38,6 +38,8 @@ describe('cli contract end to end', function () {
     const typo = await cv(['statsu'])
     expect(typo.code, explain(typo)).to.equal(2)
     expect(typo.stderr).to.match(/^codex-vault: there is no command "statsu"\n {2}try: codex-vault status\n/)
+    const near = await cv(['secret', 'lst'])
+    expect(near.stderr).to.equal('codex-vault: there is no command "secret lst"\n  try: codex-vault secret list\n  try: codex-vault --help (every command); codex-vault <command> --help (its flags and examples)\n')
     const inTopic = await cv(['asset', 'bogus'])
     expect(inTopic.code).to.equal(2)
     expect(inTopic.stderr).to.include('try: codex-vault asset list')

@@ -30,7 +30,11 @@ export function closestCommands(typed: string, known: string[]): string[] {
   const wanted = typed.replaceAll(':', ' ')
   const topic = wanted.split(' ')[0]
   const inTopic = known.map((id) => id.replaceAll(':', ' ')).filter((name) => name.startsWith(`${topic} `)).sort()
-  if (wanted.includes(' ') && inTopic.length > 0) return inTopic
+  if (wanted.includes(' ') && inTopic.length > 0) {
+    // `secret lst` -> secret list; `asset bogus` -> every asset command
+    const best = Math.min(...inTopic.map((name) => distance(wanted, name)))
+    return best <= 2 ? inTopic.filter((name) => distance(wanted, name) === best) : inTopic
+  }
   return known
     .map((id) => id.replaceAll(':', ' '))
     .map((name) => ({name, score: distance(wanted, name)}))
