@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {refuseExtraArguments, refuseKeyLikeArguments} from '../../src/cli/no-value-args.js'
 import {VaultCommand} from '../../src/cli/vault-command.js'
 import {readSecretValue} from '../../src/secrets/secret-input.js'
+import {checkSecretEnvName} from '../../src/secrets/secret-value.js'
 import {rotateSecret, type RotateResult} from '../../src/secrets/store.js'
 
 export default class SecretRotate extends VaultCommand<RotateResult> {
@@ -20,6 +21,7 @@ export default class SecretRotate extends VaultCommand<RotateResult> {
     const {args, argv, flags} = await this.parse(SecretRotate)
     refuseExtraArguments(argv as string[], 1, 'secret rotate')
     refuseKeyLikeArguments({PROVIDER: args.provider, '--env': flags.env, '--name': flags.name}, 'secret rotate')
+    if (flags.env) checkSecretEnvName(flags.env) // before the key is asked for
     const env = await this.commandEnv()
     const vault = await this.openVault()
     const value = await readSecretValue({stdin: process.stdin, stderr: process.stderr, prompt: `new ${args.provider} key (hidden)`, stdinTaken: env.fromStdin})

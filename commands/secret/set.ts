@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {refuseExtraArguments, refuseKeyLikeArguments} from '../../src/cli/no-value-args.js'
 import {VaultCommand} from '../../src/cli/vault-command.js'
 import {readSecretValue} from '../../src/secrets/secret-input.js'
+import {checkSecretEnvName} from '../../src/secrets/secret-value.js'
 import {setSecret, type SetSecretResult} from '../../src/secrets/store.js'
 
 export default class SecretSet extends VaultCommand<SetSecretResult> {
@@ -25,6 +26,7 @@ export default class SecretSet extends VaultCommand<SetSecretResult> {
     const {args, argv, flags} = await this.parse(SecretSet)
     refuseExtraArguments(argv as string[], 1, 'secret set')
     refuseKeyLikeArguments({PROVIDER: args.provider, '--env': flags.env, '--name': flags.name}, 'secret set')
+    if (flags.env) checkSecretEnvName(flags.env) // before the key is asked for
     const env = await this.commandEnv()
     const vault = await this.openVault()
     const value = await readSecretValue({stdin: process.stdin, stderr: process.stderr, prompt: `${args.provider} key (hidden)`, stdinTaken: env.fromStdin})

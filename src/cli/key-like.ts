@@ -9,8 +9,13 @@
  * and loading the catalog there would cost every run's startup.
  */
 
-/** Runs of characters a key can be made of; '/' and '=' end a run so paths and flag=value split. */
-const WORD = /[A-Za-z0-9_.+~-]{20,}/g
+/**
+ * Runs of characters a key can be made of; '/' and '=' end a run so paths and flag=value split.
+ * At least 23 characters: codex-vault's own ids (sessions, vaults: 22 base64url characters) can
+ * start like a key by chance and must stay readable in the audit log; an AWS access key id (20,
+ * not a secret) is left too.
+ */
+const WORD = /[A-Za-z0-9_.+~-]{23,}/g
 /** Well-known key prefixes (and codex-vault's own CI key and session token): shorter keys count. */
 const KEY_PREFIX = /^(?:cvk1_|cvs1\.|sk-|sk_|rk_|pk_live_|whsec_|gsk_|hf_|api_org_|gh[opsru]_|github_pat_|xai-|pplx-|r8_|nvapi-|fw_|tvly-|pcsk_|lsv2_|sb_secret_|sbp_|AIza|AKIA|ASIA|A3T|ABSK|eyJ|xox[abpr]-|glpat-|sq0|SG\.|AC[0-9a-f]{8})/
 /** How a hidden word is shown: a known prefix keeps its first characters, anything else only its length. */
@@ -47,15 +52,29 @@ export function hasKnownKeyPrefix(value: string): boolean {
 
 /** True when a single word (no spaces) would be hidden by hideKeyLike. */
 export function isKeyLike(word: string): boolean {
-  if (word.length < 20) return false
+  if (word.length < 23) return false
   if (KEY_PREFIX.test(word)) return hasDigitAndLetter(word)
   return looksRandom(word)
 }
 
+/**
+ * How many leading characters of a value of `length` a preview may show, given its first
+ * characters (`head`, 12 are enough): for a well-known kind of key at most 8 and never more than a
+ * third, which identifies it; for anything else none, since its first characters are key material.
+ */
+export function shownPrefixLength(head: string, length: number): number {
+  return KEY_PREFIX.test(head) ? Math.min(PREVIEW_PREFIX, Math.floor(length / 3)) : 0
+}
+
+/** A preview that identifies a key without revealing it, e.g. `sk-ant-a…(108)`, or `…(40)`. */
+export function maskPreview(value: string): string {
+  const chars = Array.from(value) // code points, so a preview never splits a surrogate pair
+  return `${chars.slice(0, shownPrefixLength(value, chars.length)).join('')}…(${chars.length})`
+}
+
 function preview(word: string): string {
   if (word.startsWith('cvk1_') || word.startsWith('cvs1.')) return `${word.slice(0, 5)}…(${word.length})`
-  const prefix = KEY_PREFIX.exec(word)
-  if (prefix) return `${word.slice(0, Math.min(PREVIEW_PREFIX, Math.floor(word.length / 3)))}…(${word.length})`
+  if (KEY_PREFIX.test(word)) return maskPreview(word)
   return `…(${word.length} characters, hidden: it looks like a key)`
 }
 

@@ -3,7 +3,7 @@
  * plus an exact-bytes search for the vault's own stored values (zero false positives).
  * A leak never carries the value: only a short, masked preview.
  */
-import {hasKnownKeyPrefix} from '../cli/key-like.js'
+import {maskPreview, shownPrefixLength} from '../cli/key-like.js'
 import type {KeywordHit} from './keyword-scanner.js'
 import {type LineIndex, lineOfByte} from './lines.js'
 import type {LeakRule, Signatures} from './signatures.js'
@@ -51,11 +51,8 @@ const PLACEHOLDER_WORDS = [
   'replace', 'fake', 'redacted', 'insert', 'todo', '${', '{{', '<', '>', '%', '0123456', '1234567', 'abcdefg',
 ]
 
-/** A key's well-known prefix identifies it (at most 8 characters, a third of it); the start of a prefix-less key is key material, so only its length shows. */
-export function maskPreview(value: string): string {
-  const shown = hasKnownKeyPrefix(value) ? Math.min(8, Math.floor(value.length / 3)) : 0
-  return `${value.slice(0, shown)}…(${value.length})`
-}
+/** The one preview rule (key-like.ts), re-exported for the scanner and its tests. */
+export {maskPreview} from '../cli/key-like.js'
 
 function shannonEntropy(value: string): number {
   const counts = new Map<string, number>()
@@ -258,7 +255,7 @@ export function prepareKnownValues(values: KnownValue[] = []): PreparedKnownValu
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
     if (bytes.length < MIN_KNOWN_VALUE_BYTES) continue
     // the longest well-known prefix is 11 characters: 12 bytes tell, and no more become a string
-    const shown = hasKnownKeyPrefix(bytes.subarray(0, 12).toString('latin1')) ? Math.min(8, Math.floor(bytes.length / 3)) : 0
+    const shown = shownPrefixLength(bytes.subarray(0, 12).toString('latin1'), bytes.length)
     out.push({bytes, label, preview: `${bytes.subarray(0, shown).toString('latin1')}…(${bytes.length})`})
   }
   return out

@@ -95,12 +95,13 @@ function isIgnored(levels: IgnoreLevel[], rel: string, isDir: boolean): boolean 
 function trackedDespiteIgnore(root: string): {files: Set<string>; dirs: Set<string>} {
   const files = new Set<string>()
   const dirs = new Set<string>()
-  const listed = spawnSync('git', ['-C', root, 'ls-files', '-z', '--cached', '--ignored', '--exclude-standard'], {
+  // core.fsmonitor off: a scanned tree's .git/config must not get to run a command of its choosing
+  const listed = spawnSync('git', ['-C', root, '-c', 'core.fsmonitor=false', 'ls-files', '-z', '--cached', '--ignored', '--exclude-standard'], {
     stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000, maxBuffer: 64 * 1024 * 1024,
   })
   if (listed.status !== 0 || !listed.stdout) return {files, dirs} // no git, not a repository: nothing to add
   for (const rel of listed.stdout.toString('utf8').split('\0')) {
-    if (rel === '' || rel.startsWith('../')) continue
+    if (rel === '') continue
     files.add(rel)
     for (let at = rel.indexOf('/'); at > 0; at = rel.indexOf('/', at + 1)) dirs.add(rel.slice(0, at))
   }
@@ -112,7 +113,9 @@ function trackedDespiteIgnore(root: string): {files: Set<string>; dirs: Set<stri
  * (entries sorted by name), and every notable skip. Reading the files is left to the caller.
  */
 export function* walkProject(root: string): Generator<WalkEntry> {
-  const tracked = trackedDespiteIgnore(root)
+  // asked of git only once something is ignored: most trees never pay for the process
+  let trackedCache: {files: Set<string>; dirs: Set<string>} | undefined
+  const tracked = () => (trackedCache ??= trackedDespiteIgnore(root))
   // Each stack frame is a directory still to list, with the ignore levels that apply to it.
   const stack: {abs: string; rel: string; levels: IgnoreLevel[]}[] = [{abs: root, rel: '', levels: []}]
   while (stack.length > 0) {
@@ -135,12 +138,12 @@ export function* walkProject(root: string): Generator<WalkEntry> {
       const rel = frame.rel === '' ? entry.name : `${frame.rel}/${entry.name}`
       const abs = prefix + entry.name
       if (entry.isDirectory()) {
-        if (SKIPPED_DIRS.has(entry.name) || (isIgnored(levels, rel, true) && !tracked.dirs.has(rel))) continue
+        if (SKIPPED_DIRS.has(entry.name) || (isIgnored(levels, rel, true) && !tracked().dirs.has(rel))) continue
         if (DEPENDENCY_DIRS.has(entry.name)) yield {type: 'skipped', rel: `${rel}/`, reason: 'dependencies'}
         else subdirs.push({abs, rel, levels})
         continue
       }
-      if (isIgnored(levels, rel, false) && !tracked.files.has(rel)) continue
+      if (isIgnored(levels, rel, false) && !tracked().files.has(rel)) continue
       if (entry.isSymbolicLink()) {
         yield {type: 'skipped', rel, reason: 'symlink'}
         continue

@@ -70,7 +70,8 @@ export async function killSwitch(vault: AuthenticatedVault, options: KillOptions
   })
   const match = (run: LiveRun) => options.all || (options.asset ? run.asset === options.asset : run.providers.includes(options.provider!))
   const flag = options.all ? '--all' : options.asset ? `--asset ${options.asset}` : `--provider ${options.provider}`
-  const stopped = await terminateRuns(runsDirFor(vault.path), match, options.graceMs, `kill ${flag}: ${reason}`)
+  // before the runs are stopped: a kill run from inside one of them may not outlive it
   if (options.all) removeAllSessionFiles(options.env, vault.header.vaultId)
+  const stopped = await terminateRuns(runsDirFor(vault.path), match, options.graceMs, `kill ${flag}: ${reason}`)
   return {target, grantsRevoked, sessionsEnded, runsStopped: stopped.map((run) => ({runId: run.runId, asset: run.asset, pid: run.wrapperPid}))}
 }

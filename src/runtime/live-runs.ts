@@ -252,7 +252,12 @@ function signalIfSame(target: Target, signal: NodeJS.Signals): void {
 function killChild(run: LiveRun): void {
   if (run.childPid === null) return
   const child = {pid: run.childPid, start: run.childStart}
-  if (run.childGroup && (isSameProcess(child.pid, child.start) || isSameProcess(run.wrapperPid, run.wrapperStart))) {
+  // The group id is ours to signal while the leader is the recorded child, or while no process has
+  // that pid (its group may still have members, and Linux does not reuse a pid whose group lives).
+  // A live process with that pid but another start time is a reuse: its group is somebody else's.
+  const leader = processStartTime(child.pid)
+  const groupIsOurs = leader === child.start || leader === null || (leader === 'unknown' && isSameProcess(run.wrapperPid, run.wrapperStart))
+  if (run.childGroup && groupIsOurs) {
     try {
       process.kill(-run.childPid, 'SIGKILL')
       return
@@ -294,6 +299,28 @@ export const WRAPPER_EXIT_MS = 600
  */
 export async function terminateRuns(dir: string, match: (run: LiveRun) => boolean, graceMs = 1200, reason?: string): Promise<LiveRun[]> {
   const chosen = listLiveRuns(dir).filter((run) => run.wrapperPid !== process.pid && match(run))
+  // `kill` run from inside a run (an agent stopping itself) is in that run's child group and gets
+  // its signals: stop every other run first, then that one.
+  const ownGroup = processGroupOfSelf()
+  const insideOf = (run: LiveRun) => run.childGroup === true && run.childPid === ownGroup
+  await stopRuns(dir, chosen.filter((run) => !insideOf(run)), graceMs, reason)
+  await stopRuns(dir, chosen.filter(insideOf), graceMs, reason)
+  return chosen
+}
+
+/** Our own process group id, from /proc (undefined where there is none). */
+function processGroupOfSelf(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
+    return Number.isInteger(group) ? group : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function stopRuns(dir: string, chosen: LiveRun[], graceMs: number, reason?: string): Promise<void> {
+  if (chosen.length === 0) return
   const wrappers = chosen.map(wrapperOf)
   const everything = [...wrappers, ...chosen.filter((run) => run.childPid !== null).map((run) => ({pid: run.childPid!, start: run.childStart}))]
   if (reason !== undefined) for (const run of chosen) leaveStopNote(dir, run.runId, reason)
@@ -311,5 +338,4 @@ export async function terminateRuns(dir: string, match: (run: LiveRun) => boolea
     removeIfPresent(join(dir, `${run.runId}.json`))
     removeIfPresent(join(dir, `${run.runId}.stop`))
   }
-  return chosen
 }

@@ -119,13 +119,17 @@ async function checkMediatable(vault: AuthenticatedVault, request: Pick<RunReque
   refuseUnmediatable(requested, await vault.catalog())
 }
 
+/** Every env name the decision would inject must be one run may set (env.ts). */
+function checkInjectedNames(decision: RunDecision): void {
+  for (const item of decision.allowed) for (const entry of item.inject) validateInjectedEnvName(entry.env)
+}
+
 export async function dryRun(vault: AuthenticatedVault, request: Pick<RunRequest, 'asset' | 'capabilities' | 'now' | 'mediate'>): Promise<DryRunPlan> {
   checkCapabilities(request.capabilities)
   await checkMediatable(vault, request)
   const catalog = await vault.catalog()
   const decision = authorizeRun(vault.body, catalog, {asset: request.asset, capabilities: request.capabilities, now: request.now()})
-  // the same refusal the real run would give (a name stored before secret set checked it)
-  for (const item of decision.allowed) for (const entry of item.inject) validateInjectedEnvName(entry.env)
+  checkInjectedNames(decision) // the same refusal the real run gives (a name stored before secret set checked it)
   const plan = planOf(decision)
   if (request.mediate && plan.allowed) plan.mediated = mediationSummary(planMediation(decision, catalog))
   return plan
@@ -191,7 +195,7 @@ export async function runApp(vault: AuthenticatedVault, request: RunRequest): Pr
       data: {capabilities: decision.requested, command: commandName}})
     throw denialError(decision, isRunOnly(vault))
   }
-  for (const item of decision.allowed) for (const entry of item.inject) validateInjectedEnvName(entry.env)
+  checkInjectedNames(decision)
   // a missing command must not consume a grant use or leave an allow record for a run that never was
   resolveCommand(request.command, {PATH: request.parentEnv.PATH ?? ''})
   const catalog = await vault.catalog()

@@ -2,7 +2,7 @@
  * Rewriting a user's .env file in place after `secret import --scrub`: atomic (temp file + rename,
  * via the vault's writer), same permissions as before, and never over edits made meanwhile.
  */
-import {readFileSync, realpathSync, statSync} from 'node:fs'
+import {accessSync, constants, readFileSync, realpathSync, statSync} from 'node:fs'
 import {dirname} from 'node:path'
 
 import {VaultError} from '../cli/errors.js'
@@ -19,6 +19,35 @@ function why(code: string | undefined): string {
     case 'ENOSPC':
     case 'EDQUOT': return `no space left for the rewritten copy (${code})`
     default: return code ? `the rewrite failed (${code})` : 'the rewrite failed'
+  }
+}
+
+/**
+ * Would replaceDotenvFile be allowed? Asked of the kernel without writing anything (a trial
+ * rewrite would give the file a new inode and mtime, and wake dev-server watchers, even when the
+ * import then stores nothing): the folder must take a temp file, and the file must not be
+ * immutable or on a read-only file system (plain read-only permissions do not stop a rename).
+ */
+export function checkDotenvReplaceable(path: string, access: (path: string, mode: number) => void = accessSync): void {
+  let target: string
+  try {
+    target = realpathSync(path)
+  } catch (error) {
+    throw new VaultError('INVALID_INPUT', `cannot read ${path} to scrub it (${(error as NodeJS.ErrnoException).code ?? 'error'}); it was not changed`, {cause: error})
+  }
+  const refuse = (error: unknown): never => {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new VaultError('INVALID_INPUT', `cannot rewrite ${path}: ${why(code)}`, {cause: error, details: {folder: dirname(target), ...(code ? {errno: code} : {})}})
+  }
+  try {
+    access(dirname(target), constants.W_OK | constants.X_OK)
+  } catch (error) {
+    refuse(error)
+  }
+  try {
+    access(target, constants.W_OK)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EACCES') refuse(error)
   }
 }
 

@@ -8,7 +8,7 @@ import type {AuditEvent} from '../audit/events.js'
 import {secretFingerprint} from '../audit/fingerprint.js'
 import type {AuthenticatedVault} from '../cli/context.js'
 import {VaultError} from '../cli/errors.js'
-import {type AtomicWriter, replaceDotenvFile} from './dotenv-file.js'
+import {type AtomicWriter, checkDotenvReplaceable, replaceDotenvFile} from './dotenv-file.js'
 import {type DotenvParse, parseDotenvFile, scrubDotenv} from './dotenv.js'
 import {planImport} from './import-plan.js'
 import {newRecord, secretInfo, type SecretInfo} from './store.js'
@@ -81,6 +81,8 @@ export interface ImportOptions {
   warn?: (message: string) => void
   /** the .env's atomic writer; tests make it fail */
   write?: AtomicWriter
+  /** the permission probe before a scrub (fs.accessSync); tests make it fail */
+  access?: (path: string, mode: number) => void
 }
 
 export async function importDotenv(vault: AuthenticatedVault, options: ImportOptions): Promise<ImportResult> {
@@ -89,12 +91,12 @@ export async function importDotenv(vault: AuthenticatedVault, options: ImportOpt
   const plan = planImport(parsed.entries, catalog)
   const rewrite = (next: string) => replaceDotenvFile(options.file, text, next, options.write)
   if (options.scrub && plan.matched.length > 0) {
-    // Before anything is stored: the very replace the scrub will do, with the bytes the file has
-    // now. If the folder or the file forbids it, refusing here leaves vault and file as they were.
+    // Before anything is stored: if the folder or the file forbids the replace the scrub will do,
+    // refusing here leaves vault and file as they were.
     try {
-      rewrite(text)
+      checkDotenvReplaceable(options.file, options.access)
     } catch (error) {
-      throw scrubRefused(error)
+      throw scrubRefused(error as VaultError)
     }
   }
   const result = await vault.transact((body) => {
@@ -131,13 +133,13 @@ export async function importDotenv(vault: AuthenticatedVault, options: ImportOpt
       rewrite(scrubDotenv(text, new Set(removable)))
       scrubbed.push(...removable)
     } catch (error) {
-      scrubError = {message: error instanceof VaultError ? error.message : `cannot rewrite ${options.file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, keys: removable}
+      scrubError = {message: (error as VaultError).message, keys: removable} // replaceDotenvFile throws only VaultErrors
     }
     const event: AuditEvent = scrubError
       ? {type: 'secret.scrub', outcome: 'error', reason: scrubError.message, data: {file: options.file, scrubbed: [], left: removable}}
       : {type: 'secret.scrub', outcome: 'ok', data: {file: options.file, scrubbed}}
     try {
-      await vault.transact(() => ({result: undefined, events: [event]}))
+      await vault.recordDenial(event) // one audit record, the body unchanged (not only for denials)
     } catch (error) {
       options.warn?.(`the audit record of the scrub could not be written (${error instanceof VaultError ? error.message : 'error'})`)
     }
@@ -148,8 +150,7 @@ export async function importDotenv(vault: AuthenticatedVault, options: ImportOpt
   }
 }
 
-function scrubRefused(error: unknown): VaultError {
-  if (!(error instanceof VaultError)) return error as VaultError
+function scrubRefused(error: VaultError): VaultError {
   const folder = typeof error.details?.folder === 'string' ? error.details.folder : undefined
   return new VaultError('INVALID_INPUT', `${error.message}; so --scrub cannot be done and nothing was imported`, {
     cause: error,

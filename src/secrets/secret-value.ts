@@ -3,7 +3,7 @@
  * certainly wrong, warn about what is probably wrong. Messages show only a masked preview.
  */
 import {VaultError} from '../cli/errors.js'
-import {hasKnownKeyPrefix} from '../cli/key-like.js'
+import {maskPreview} from '../cli/key-like.js'
 import {validateInjectedEnvName} from '../runtime/env.js'
 import {compileFormat, formatsForEnv} from './providers/formats.js'
 import {ENV_NAME_PATTERN, type Provider} from './providers/schema.js'
@@ -11,18 +11,8 @@ import {isPublicJwtRole, jwtRole} from './jwt-role.js'
 
 /** Values shorter than this are almost certainly not API keys. */
 const SHORT_VALUE = 8
-const PREVIEW_MAX = 8
-
-/**
- * A preview that identifies a key without revealing it: for a key with a well-known prefix, at most
- * 8 leading characters and never more than a third of the value, then the length, e.g.
- * `sk-ant-a…(108)`. A value without one shows only its length: its first characters are key material.
- */
-export function maskPreview(value: string): string {
-  const chars = Array.from(value) // code points, so a preview never splits a surrogate pair
-  const shown = hasKnownKeyPrefix(value) ? Math.min(PREVIEW_MAX, Math.floor(chars.length / 3)) : 0
-  return `${chars.slice(0, shown).join('')}…(${chars.length})`
-}
+/** The one preview rule (key-like.ts), re-exported where secret values are checked. */
+export {maskPreview} from '../cli/key-like.js'
 
 /**
  * Turn stdin bytes into a secret: strip exactly one trailing newline (what `echo` and editors
@@ -50,13 +40,24 @@ export interface SecretCheckOptions {
   force?: boolean
 }
 
+/**
+ * An env name a key may be stored under: portable, and one run would inject (not PATH, NODE_OPTIONS,
+ * LD_*, proxies, CA settings ...). Commands call it on --env before asking for the key.
+ */
+export function checkSecretEnvName(env: string, example = 'OPENAI_API_KEY'): void {
+  if (!ENV_NAME_PATTERN.test(env)) {
+    throw new VaultError('INVALID_INPUT', `env name "${env}" is not valid; nothing was stored`, {suggestions: [`use capitals, digits and underscores, e.g. --env ${example}`]})
+  }
+  try {
+    validateInjectedEnvName(env)
+  } catch (error) {
+    throw new VaultError('INVALID_INPUT', `--env ${env}: ${(error as VaultError).message.replace(/^run: /, '')}; nothing was stored`, {suggestions: (error as VaultError).suggestions})
+  }
+}
+
 export function checkSecretValue(provider: Provider, env: string, value: string, {force = false}: SecretCheckOptions = {}): {warnings: string[]} {
   const warnings: string[] = []
-  if (!ENV_NAME_PATTERN.test(env)) {
-    throw new VaultError('INVALID_INPUT', `env name "${env}" is not valid; nothing was stored`, {suggestions: [`use capitals, digits and underscores, e.g. --env ${provider.env[0]}`]})
-  }
-  // run would refuse to inject it (PATH, NODE_OPTIONS, LD_*, proxies, CA settings ...): say so now, not at every run
-  validateInjectedEnvName(env)
+  checkSecretEnvName(env, provider.env[0])
   if (value.trim() === '') {
     throw new VaultError('INVALID_INPUT', `the value for ${env} is empty; nothing was stored`, {suggestions: [`pipe the key in (pbpaste | codex-vault secret set ${provider.id}), or run it in a terminal and paste the key at the hidden prompt`]})
   }

@@ -45,6 +45,7 @@ describe('hideKeyLike', () => {
       'head 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
       'codex-vault grant approve --asset shop --capability ai.openai.inference --ttl 8h',
       '@langchain/google-genai and @anthropic-ai/sdk and node_modules/.pnpm/openai@4.52.0',
+      'session sk-AbC123dEf456GhI789j ended', // a 22-character id that starts like a key by chance
     ]
     for (const text of texts) expect(hideKeyLike(text)).to.equal(text)
     expect(isKeyLike('sk-short')).to.equal(false)

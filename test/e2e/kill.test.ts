@@ -2,12 +2,12 @@
  * The kill switch end to end on the built binary (`npx tsc -b` first): a live run is stopped
  * within 2 s and the next run is denied; `kill --all` also ends every session.
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {expect} from 'chai'
 
-import {type CliResult, assertNoCanary, explain, hasStackTrace, sleep} from '../helpers/cli.js'
+import {BIN, type CliResult, assertNoCanary, explain, hasStackTrace, sleep} from '../helpers/cli.js'
 import {type RunFixture, markerChild, pidExists, runFixture} from '../permissions/e2e-fixture.js'
 
 /** A child that writes its pid to argv[1], then idles for a minute. */
@@ -131,6 +131,23 @@ describe('kill switch end to end', function () {
     expect(after.code, explain(after)).to.equal(7)
     const run = clean(await fx.cli(['run', '--asset', 'other', '--', ...markerChild(join(fx.markers, 'after-kill-all'))]))
     expect(run.code, explain(run)).to.equal(7)
+  })
+
+  it('kill --all run from inside a live run (an agent stopping itself) still removes every session file', async () => {
+    const inside = await runFixture({grantShop: true})
+    try {
+      const done = join(inside.markers, 'inner-kill-started')
+      // the run strips CODEX_VAULT_*: the inner kill gets the token and vault under other names, as an agent might
+      const script = `touch ${done}; CODEX_VAULT_SESSION="$T" CODEX_VAULT_FILE="$F" node ${BIN} kill --all; sleep 30`
+      const run = await inside.cli(['run', '--asset', 'shop', '--', 'sh', '-c', script], {env: {T: inside.token, F: inside.home.vault}, timeoutMs: 60_000})
+      expect(existsSync(done), explain(run)).to.equal(true)
+      expect(run.code, explain(run)).to.be.oneOf([143, 137])
+      const sessions = join(inside.home.runtimeDir, 'codex-vault')
+      const left = existsSync(sessions) ? readdirSync(sessions, {recursive: true, withFileTypes: true}).filter((entry) => entry.isFile()) : []
+      expect(left.map((entry) => entry.name), 'a session file outlived kill --all').to.deep.equal([])
+    } finally {
+      inside.cleanup()
+    }
   })
 
   it('a child that ignores SIGTERM is gone, with what it started, within 2 s of kill; the wrapper records run.exit and exits 137', async () => {

@@ -55,7 +55,7 @@ describe('secret import (domain, real vault)', function () {
     const text = `# app\nMISTRAL_API_KEY=${key}\nPORT=3000\n`
     writeFileSync(dotenv, text)
     const before = generation()
-    const error = await expectRejects(importDotenv(vault, {file: dotenv, scrub: true, now: new Date(), write: () => { throw eacces() }}), 'INVALID_INPUT')
+    const error = await expectRejects(importDotenv(vault, {file: dotenv, scrub: true, now: new Date(), access: () => { throw eacces() }}), 'INVALID_INPUT')
     expect(error.exitCode).to.equal(2)
     expect(error.message).to.match(/cannot rewrite .*\.env: permission denied \(EACCES.*nothing was imported/)
     expect(error.suggestions.join('\n')).to.include(t.dir).and.include('without --scrub')
@@ -70,7 +70,7 @@ describe('secret import (domain, real vault)', function () {
     const key = canary(40)
     const text = `MISTRAL_API_KEY=${key}\n`
     writeFileSync(dotenv, text)
-    // the check (the same bytes again) passes; the real rewrite fails
+    // the permission probe passes; the real rewrite fails
     const write = (target: string, data: string, mode: number) => {
       if (data !== text) throw eacces()
       writeFileAtomic(target, data, mode)
